@@ -1,0 +1,39 @@
+"""textures-nb: multiscale statistics and deep learning for multivariate textures.
+
+A thin helper package behind the notebooks in ``notebooks/``. One concept per
+module:
+
+- :mod:`textures_nb.processes`: synthetic processes with known ground truth
+  (fBm, MRW, fractional Brownian fields, multifractal random fields).
+- :mod:`textures_nb.multiscale`: wavelet coefficients and leaders,
+  log-cumulants, structure functions, bivariate multifractal analysis.
+- :mod:`textures_nb.synthesis`: texture synthesis (deep and classical).
+- :mod:`textures_nb.batch`: run notebooks with papermill.
+
+Submodules are imported lazily, so ``import textures_nb`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "processes",
+    "multiscale",
+    "synthesis",
+    "networks",
+    "batch",
+    "plotting",
+    "widgets",
+    "data",
+}
+
+__all__ = sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,133 @@
+"""Command line: ``python -m textures_nb {run,notebooks} ...``.
+
+``run``
+    Execute notebooks with papermill into ``<out>/<YYYYmmdd-HHMMSS>/``,
+    one status line per notebook, exit status 1 if any failed.
+``notebooks``
+    Re-execute the stored notebooks in place and strip their outputs
+    (what ``make notebooks`` does); ``--check`` only reports problems.
+
+Exit status 2 means bad usage (e.g. a path that does not exist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m textures_nb",
+        description="Batch tools for the textures-nb notebooks.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="execute notebooks with papermill into a timestamped folder",
+        description="Execute notebooks with papermill; write executed copies to "
+        "OUT/<YYYYmmdd-HHMMSS>/ and print one status line per notebook.",
+    )
+    run.add_argument(
+        "paths",
+        nargs="*",
+        default=["notebooks"],
+        metavar="PATH",
+        help="notebooks or folders of notebooks (default: notebooks)",
+    )
+    run.add_argument("--out", default="runs", help="root folder of the runs (default: runs)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="inject a parameter into every notebook (repeatable); VALUE is read as a "
+        "Python literal when possible (3, 0.5, True, [1, 2]) else as a string",
+    )
+    run.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+
+    nbs = sub.add_parser(
+        "notebooks",
+        help="re-execute stored notebooks in place and strip their outputs",
+        description="Re-execute stored notebooks with their default parameters, strip "
+        "outputs except check cells, and report convention problems.",
+    )
+    nbs.add_argument(
+        "paths",
+        nargs="*",
+        default=["notebooks"],
+        metavar="PATH",
+        help="notebooks or folders of notebooks (default: notebooks)",
+    )
+    mode = nbs.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="only report problems; change nothing")
+    mode.add_argument(
+        "--no-execute", action="store_true", help="strip in place without re-executing"
+    )
+    nbs.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+    return parser
+
+
+class _UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+def _collect(paths: Sequence[str]):
+    from textures_nb.batch import collect_notebooks
+
+    try:
+        return collect_notebooks(paths)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _UsageError(str(exc)) from exc
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from textures_nb.batch import parse_value, run_notebooks, timestamped_dir
+
+    notebooks = _collect(args.paths)
+    bad = [name for name, _ in args.parameter if not name.isidentifier()]
+    if bad:
+        raise _UsageError(f"parameter name(s) {bad} are not valid Python identifiers.")
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    out_dir = timestamped_dir(args.out)
+    start = time.perf_counter()
+    runs = run_notebooks(notebooks, out_dir, parameters=parameters or None, kernel_name=args.kernel)
+    n_failed = sum(not r.ok for r in runs)
+    print(
+        f"{len(runs)} notebook(s): {len(runs) - n_failed} ok, {n_failed} failed "
+        f"in {time.perf_counter() - start:.1f} s -> {out_dir}"
+    )
+    return 1 if n_failed else 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from textures_nb.devtools import check_stripped, refresh_notebooks
+
+    notebooks = _collect(args.paths)
+    if args.check:
+        problems = [msg for nb in notebooks for msg in check_stripped(nb)]
+        for message in problems:
+            print(f"problem: {message}")
+        return 1 if problems else 0
+    return refresh_notebooks(notebooks, execute=not args.no_execute, kernel_name=args.kernel)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    commands = {"run": _cmd_run, "notebooks": _cmd_notebooks}
+    try:
+        return commands[args.command](args)
+    except _UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1195 @@
+"""Multiscale analysis: wavelet coefficients, wavelet leaders and log-cumulants.
+
+The statistics toolbox of wavelet-based multifractal analysis (Abry, Wendt,
+Jaffard et al.) for 1D signals ``(T,)`` and 2D images ``(H, W)``, and its
+bivariate extension for multichannel data ``(C, T)`` or ``(C, H, W)``.
+
+Conventions
+-----------
+- Scale ``j = 1`` is the finest octave; the wavelet at scale ``j`` spans about
+  ``2**j`` samples (pixels).
+- Coefficients are L1-normalised: for fractional Brownian motion (field) of
+  Hurst index ``H``, ``|d(j, k)| ~ 2**(j H)``, so that ``c1`` estimates ``H``.
+- Borders: the discrete wavelet transform is computed with *valid*
+  convolutions only. No coefficient ever sees a padded, mirrored or
+  periodised sample, so a non-periodic crop of a field gives the same
+  estimates as a periodic one (periodisation would bias ``c1`` by ~0.1).
+- Log-cumulants ``c_m`` are the slopes, in ``ln 2`` units, of the per-scale
+  cumulants ``C_m(j)`` of ``ln L(j, .)`` (leaders ``L`` or coefficients
+  ``|d|``): ``C_m(j) = C_m^0 + c_m j ln 2``.
+
+References
+----------
+Wendt, Abry, Jaffard (2007), "Bootstrap for empirical multifractal analysis",
+IEEE Signal Processing Magazine 24(4). Wendt, Roux, Jaffard, Abry (2009),
+"Wavelet leaders and bootstrap for multifractal analysis of images", Signal
+Processing 89. Jaffard, Seuret, Wendt, Leonarduzzi, Abry (2019), "Multivariate
+multifractal analysis", Applied and Computational Harmonic Analysis 46.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pywt
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+
+__all__ = [
+    "WaveletCoefs",
+    "wavelet_coefs",
+    "wavelet_leaders",
+    "max_scale",
+    "LogCumulants",
+    "log_cumulants",
+    "StructureFunctions",
+    "structure_functions",
+    "MultifractalSpectrum",
+    "multifractal_spectrum",
+    "JointLogCumulants",
+    "MultichannelLogCumulants",
+    "multichannel_log_cumulants",
+]
+
+_MIN_LEADERS_1D = 8  # fewest leaders per scale (per side in 2D) we accept at j2
+_MIN_LEADERS_2D = 2
+
+
+# --------------------------------------------------------------------------
+# Wavelet coefficients
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class WaveletCoefs:
+    """Discrete wavelet coefficients of a 1D signal or a 2D image.
+
+    Attributes
+    ----------
+    details : list of ndarray
+        ``details[j - 1]`` holds the coefficients at scale ``j``: shape
+        ``(n_j,)`` for a signal, ``(3, n_j, m_j)`` for an image (orientations
+        horizontal, vertical, diagonal). L1-normalised and multiplied by
+        ``2**(gamint * j)``.
+    wavelet : str
+        PyWavelets name of the wavelet.
+    gamint : float
+        Fractional integration order applied.
+    ndim : int
+        1 for signals, 2 for images.
+    """
+
+    details: list[np.ndarray]
+    wavelet: str
+    gamint: float
+    ndim: int
+
+    @property
+    def j_max(self) -> int:
+        """Coarsest scale computed."""
+        return len(self.details)
+
+    def magnitudes(self, j: int) -> np.ndarray:
+        """``|d(j, .)|`` flattened over positions (and orientations in 2D)."""
+        return np.abs(self.details[j - 1]).ravel()
+
+
+def _wavelet(name: str) -> pywt.Wavelet:
+    if not isinstance(name, str):
+        raise TypeError(f"`wavelet` must be a PyWavelets name such as 'db3', got {name!r}.")
+    if name not in pywt.wavelist(kind="discrete"):
+        raise ValueError(
+            f"`wavelet`={name!r} is not a discrete wavelet known to PyWavelets; "
+            "use an orthogonal Daubechies wavelet such as 'db2', 'db3' or 'db4' "
+            "(see pywt.wavelist(kind='discrete'))."
+        )
+    w = pywt.Wavelet(name)
+    if not w.orthogonal:
+        raise ValueError(
+            f"`wavelet`={name!r} is not orthogonal; use a Daubechies ('dbN') or "
+            "Symlet ('symN') wavelet."
+        )
+    return w
+
+
+def _filter_step(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: int):
+    """One analysis step along ``axis``: valid convolution then decimation by 2.
+
+    Output ``k`` combines inputs ``2k .. 2k + len(filter) - 1``, so index ``k``
+    at the coarser scale is aligned with the dyadic interval starting at ``2k``.
+    """
+    n_taps = lo.size
+    windows = sliding_window_view(a, n_taps, axis=axis)
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(None, None, 2)
+    windows = windows[tuple(index)]
+    # convolution flips the filter
+    return windows @ lo[::-1], windows @ hi[::-1]
+
+
+def _n_details(n: int, n_taps: int, j: int) -> int:
+    """Number of valid detail coefficients along one axis at scale ``j``."""
+    for _ in range(j):
+        if n < n_taps:
+            return 0
+        n = (n - n_taps) // 2 + 1
+    return n
+
+
+def max_scale(n: int, *, wavelet: str = "db3", ndim: int = 1) -> int:
+    """Coarsest scale whose leaders are numerous enough for estimation.
+
+    Parameters
+    ----------
+    n : int
+        Signal length (samples) or smaller image side (pixels).
+    wavelet : str
+        PyWavelets name.
+    ndim : {1, 2}
+        Signal or image.
+
+    Returns
+    -------
+    int
+        Largest ``j`` with at least 8 leaders (1D) or 2x2 leaders (2D);
+        0 if none.
+    """
+    n_taps = _wavelet(wavelet).dec_len
+    need = _MIN_LEADERS_1D if ndim == 1 else _MIN_LEADERS_2D
+    j = 0
+    while _n_details(n, n_taps, j + 1) - 2 >= need:
+        j += 1
+    return j
+
+
+def _min_length(j2: int, n_taps: int, ndim: int) -> int:
+    need = _MIN_LEADERS_1D if ndim == 1 else _MIN_LEADERS_2D
+    n = need + 2
+    for _ in range(j2):
+        n = 2 * (n - 1) + n_taps
+    return n
+
+
+def _as_signal_or_image(x, name: str = "x") -> np.ndarray:
+    arr = np.asarray(x) if not isinstance(x, (str, bytes)) else x
+    if isinstance(arr, np.ndarray) and arr.ndim == 3:
+        raise ValueError(
+            f"`{name}` has shape {arr.shape}: 3 dimensions look like a multichannel "
+            "image (C, H, W); use multichannel_log_cumulants for it, or pass one "
+            "channel x[c]."
+        )
+    arr = as_finite_array(x, name, ndims=(1, 2))
+    if np.ptp(arr) == 0:
+        raise ValueError(
+            f"`{name}` is constant (every value equals {arr.flat[0]!r}): it has no multiscale "
+            "structure to analyse. Check that the right array was passed."
+        )
+    return arr
+
+
+def wavelet_coefs(
+    x,
+    *,
+    wavelet: str = "db3",
+    j2: int | None = None,
+    gamint: float = 0.0,
+) -> WaveletCoefs:
+    """Discrete wavelet coefficients of a signal or an image, free of border effects.
+
+    Parameters
+    ----------
+    x : array_like, shape (T,) or (H, W)
+        Signal (samples) or grayscale image (pixels). Must be finite.
+    wavelet : str, default "db3"
+        Orthogonal PyWavelets wavelet; ``dbN`` has N vanishing moments.
+    j2 : int, optional
+        Coarsest scale to compute; default: as many as the data allow.
+    gamint : float, default 0
+        Fractional integration order: coefficients are multiplied by
+        ``2**(gamint * j)``, which shifts every Hoelder exponent by ``gamint``
+        (use it when the minimal regularity is not positive).
+
+    Returns
+    -------
+    WaveletCoefs
+        ``details[j - 1]`` of shape ``(n_j,)`` (1D) or ``(3, n_j, m_j)`` (2D).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.multiscale import wavelet_coefs
+    >>> coefs = wavelet_coefs(np.random.default_rng(0).standard_normal(1024).cumsum())
+    >>> coefs.details[0].shape
+    (510,)
+    """
+    arr = _as_signal_or_image(x)
+    w = _wavelet(wavelet)
+    gamint = check_in_range(gamint, "gamint", -2.0, 5.0, low_inclusive=True, high_inclusive=True)
+    lo = np.asarray(w.dec_lo) / math.sqrt(2.0)  # L1 normalisation: lo sums to 1
+    hi = np.asarray(w.dec_hi) / math.sqrt(2.0)
+    n_taps = lo.size
+    available = max(_n_levels(arr.shape, n_taps), 0)
+    if available == 0:
+        raise ValueError(
+            f"`x` of shape {arr.shape} is too short for even one scale of the "
+            f"{wavelet!r} wavelet ({n_taps} taps); use at least "
+            f"{_min_length(1, n_taps, arr.ndim)} samples per side."
+        )
+    if j2 is None:
+        j2 = available
+    else:
+        j2 = check_positive_int(j2, "j2")
+        if j2 > available:
+            raise ValueError(
+                f"`j2`={j2} needs at least {_min_length(j2, n_taps, arr.ndim)} samples "
+                f"per side with {wavelet!r}, but `x` has shape {arr.shape}; lower j2 to "
+                f"<= {available} or use a longer signal / larger image."
+            )
+
+    details = []
+    approx = arr
+    for j in range(1, j2 + 1):
+        gain = 2.0 ** (gamint * j)
+        if arr.ndim == 1:
+            approx, d = _filter_step(approx, lo, hi, axis=0)
+            details.append(d * gain)
+        else:
+            low_r, high_r = _filter_step(approx, lo, hi, axis=0)
+            ll, lh = _filter_step(low_r, lo, hi, axis=1)
+            hl, hh = _filter_step(high_r, lo, hi, axis=1)
+            details.append(np.stack([lh, hl, hh]) * gain)
+            approx = ll
+    return WaveletCoefs(details=details, wavelet=wavelet, gamint=gamint, ndim=arr.ndim)
+
+
+def _n_levels(shape: tuple[int, ...], n_taps: int) -> int:
+    """Scales with at least 3 coefficients per side (one leader after the 3-max)."""
+    n = min(shape)
+    j = 0
+    while _n_details(n, n_taps, j + 1) >= 3:
+        j += 1
+    return j
+
+
+# --------------------------------------------------------------------------
+# Wavelet leaders
+# --------------------------------------------------------------------------
+
+
+def _leaders_from_coefs(coefs: WaveletCoefs) -> list[np.ndarray]:
+    """Leaders: sup of |d| over the 3 (3x3) neighbouring intervals and all finer scales."""
+    leaders = []
+    finer = None  # sup over the dyadic interval and its descendants, previous scale
+    for d in coefs.details:
+        if coefs.ndim == 1:
+            local = np.abs(d)
+            if finer is not None:
+                n = local.size
+                local = np.maximum(local, np.maximum(finer[0 : 2 * n : 2], finer[1 : 2 * n : 2]))
+            finer = local
+            lead = np.maximum(np.maximum(local[:-2], local[1:-1]), local[2:])
+        else:
+            local = np.abs(d).max(axis=0)
+            if finer is not None:
+                n, m = local.shape
+                block = np.maximum(
+                    np.maximum(
+                        finer[0 : 2 * n : 2, 0 : 2 * m : 2], finer[1 : 2 * n : 2, 0 : 2 * m : 2]
+                    ),
+                    np.maximum(
+                        finer[0 : 2 * n : 2, 1 : 2 * m : 2], finer[1 : 2 * n : 2, 1 : 2 * m : 2]
+                    ),
+                )
+                local = np.maximum(local, block)
+            finer = local
+            rows = np.maximum(np.maximum(local[:-2], local[1:-1]), local[2:])
+            lead = np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
+        leaders.append(lead)
+    return leaders
+
+
+def wavelet_leaders(
+    x,
+    *,
+    wavelet: str = "db3",
+    j2: int | None = None,
+    gamint: float = 0.0,
+) -> list[np.ndarray]:
+    """Wavelet leaders of a signal or image.
+
+    ``L(j, k)`` is the largest ``|d|`` over the 3 neighbouring dyadic intervals
+    (3x3 squares and the 3 orientations in 2D) at scale ``j`` and all finer
+    scales inside them.
+
+    Parameters
+    ----------
+    x : array_like, shape (T,) or (H, W)
+        Signal or grayscale image, or a :class:`WaveletCoefs`.
+    wavelet, j2, gamint
+        As in :func:`wavelet_coefs` (ignored when ``x`` is already coefficients).
+
+    Returns
+    -------
+    list of ndarray
+        ``leaders[j - 1]`` of shape ``(n_j - 2,)`` or ``(n_j - 2, m_j - 2)``.
+    """
+    coefs = (
+        x
+        if isinstance(x, WaveletCoefs)
+        else wavelet_coefs(x, wavelet=wavelet, j2=j2, gamint=gamint)
+    )
+    return _leaders_from_coefs(coefs)
+
+
+# --------------------------------------------------------------------------
+# Multiresolution quantities and block labels (shared by all estimators)
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Multires:
+    """Positive multiresolution quantity (leaders or |d|) per scale, flattened."""
+
+    values: list[np.ndarray]  # values[j - 1], flattened, strictly positive
+    labels: list[np.ndarray]  # bootstrap block label of each value
+    n_blocks: int
+    ndim: int
+    gamint: float = 0.0
+
+    def logs(self) -> list[np.ndarray]:
+        """``ln`` of the values, with the fractional integration undone.
+
+        Statistics of ``ln L - gamint j ln 2`` refer to the analysed signal itself.
+        """
+        ln2 = math.log(2.0)
+        return [np.log(v) - self.gamint * j * ln2 for j, v in enumerate(self.values, start=1)]
+
+
+def _block_labels(shape: tuple[int, ...], j: int, jb: int, offset: int, n_side: tuple[int, ...]):
+    """Label of the bootstrap block (a dyadic interval/square at scale ``jb``) of each value."""
+    ratio = 2.0 ** (j - jb)
+    idx = [
+        np.minimum(((np.arange(s) + offset) * ratio).astype(int), ns - 1)
+        for s, ns in zip(shape, n_side, strict=True)
+    ]
+    if len(shape) == 1:
+        return idx[0]
+    return (idx[0][:, None] * n_side[1] + idx[1][None, :]).ravel()
+
+
+def _multires(
+    coefs: WaveletCoefs, leaders: bool, j_hi: int, what: str = "x", scale: float = 0.0
+) -> _Multires:
+    """Leaders or |d| per scale, without zeros, with bootstrap block labels.
+
+    ``scale`` is the data's magnitude (max |x|): quantities below 1e-11 of it
+    are rounding noise on flat regions and count as exact zeros.
+    """
+    zero_tol = 1e-11 * scale
+    if leaders:
+        raw = _leaders_from_coefs(coefs)
+        offset = 1  # leader k sits on interval k + 1 (3-neighbourhood trimmed)
+        shapes = [r.shape for r in raw]
+    else:
+        raw = [np.abs(d) for d in coefs.details]
+        offset = 0
+        shapes = [r.shape[1:] if coefs.ndim == 2 else r.shape for r in raw]
+
+    # blocks: dyadic intervals at the coarsest fitted scale, refined while too few
+    jb = j_hi
+    n_side = tuple(max(s, 1) for s in shapes[jb - 1])
+    while int(np.prod(n_side)) < 32 and jb > 1:
+        jb -= 1
+        n_side = tuple(max(s, 1) for s in shapes[jb - 1])
+    values, labels = [], []
+    for j, r in enumerate(raw, start=1):
+        lab = _block_labels(shapes[j - 1], j, jb, offset, n_side)
+        if not leaders and coefs.ndim == 2:
+            lab = np.tile(lab, 3)
+        v = r.ravel()
+        # rounding leaves ~1e-16 instead of exact zeros on flat regions
+        keep = v > zero_tol
+        if not np.all(keep):
+            n_zero = v.size - int(keep.sum())
+            if n_zero > v.size // 2:
+                raise ValueError(
+                    f"`{what}` is constant over most of scale j={j} ({n_zero} of {v.size} "
+                    "wavelet quantities are exactly 0); multiscale statistics are "
+                    "undefined there. Check the data (flat or saturated regions) or "
+                    "use coarser scales."
+                )
+            warnings.warn(
+                f"{n_zero} of {v.size} wavelet quantities at scale j={j} are exactly 0 "
+                "(flat regions); they are left out of the log-statistics.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            v, lab = v[keep], lab[keep]
+        values.append(v)
+        labels.append(lab)
+    return _Multires(
+        values=values,
+        labels=labels,
+        n_blocks=int(np.prod(n_side)),
+        ndim=coefs.ndim,
+        gamint=coefs.gamint,
+    )
+
+
+def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
+    n_taps = _wavelet(wavelet).dec_len
+    if scales is None:
+        j2 = max_scale(min(shape), wavelet=wavelet, ndim=ndim)
+        # the finest octaves of sampled data are inflated by aliasing: skip them
+        j1 = min(3 if ndim == 1 else 2, j2 - 1)
+        if j1 < 1:
+            raise ValueError(
+                f"`x` of shape {tuple(shape)} is too small for a multiscale analysis "
+                f"with {wavelet!r}: use at least {_min_length(3, n_taps, ndim)} samples per side."
+            )
+        return j1, j2
+    try:
+        j1, j2 = scales
+    except (TypeError, ValueError):
+        raise TypeError(f"`scales` must be a pair (j1, j2) of integers, got {scales!r}.") from None
+    j1 = check_positive_int(j1, "scales[0] (j1)")
+    j2 = check_positive_int(j2, "scales[1] (j2)")
+    if j1 >= j2:
+        raise ValueError(
+            f"`scales`=({j1}, {j2}) is out of order or has a single scale: a slope needs "
+            "j1 < j2, e.g. scales=(2, 6)."
+        )
+    j_ok = max_scale(min(shape), wavelet=wavelet, ndim=ndim)
+    if j2 > j_ok:
+        raise ValueError(
+            f"`scales`=({j1}, {j2}) asks for scale {j2}, but `x` of shape {tuple(shape)} "
+            f"supports at most j2={j_ok} with {wavelet!r}; use "
+            f"scales=({min(j1, max(j_ok - 1, 1))}, {j_ok}) or at least "
+            f"{_min_length(j2, n_taps, ndim)} samples per side."
+        )
+    return j1, j2
+
+
+# --------------------------------------------------------------------------
+# Cumulants and regressions
+# --------------------------------------------------------------------------
+
+
+def _weighted_cumulants(v: np.ndarray, w: np.ndarray | None, n_cumul: int) -> np.ndarray:
+    """First ``n_cumul`` cumulants of ``v``; ``w`` (n_rep, n) gives bootstrap weights.
+
+    Returns shape (n_cumul,) or (n_rep, n_cumul).
+    """
+    if w is None:
+        mean = v.mean()
+        out = [mean]
+        if n_cumul >= 2:
+            c = v - mean
+            m2 = np.mean(c**2)
+            out.append(m2)
+            if n_cumul >= 3:
+                out.append(np.mean(c**3))
+                if n_cumul >= 4:
+                    out.append(np.mean(c**4) - 3 * m2**2)
+        return np.asarray(out)
+    tot = np.maximum(w.sum(axis=1), 1e-300)  # a replicate can miss a scale's few blocks
+    mean = (w @ v) / tot
+    out = [mean]
+    if n_cumul >= 2:
+        m2 = (w @ v**2) / tot - mean**2
+        out.append(m2)
+        if n_cumul >= 3:
+            m3 = (w @ v**3) / tot - 3 * mean * (w @ v**2) / tot + 2 * mean**3
+            out.append(m3)
+            if n_cumul >= 4:
+                raw4 = (w @ v**4) / tot
+                raw3 = (w @ v**3) / tot
+                raw2 = (w @ v**2) / tot
+                m4 = raw4 - 4 * mean * raw3 + 6 * mean**2 * raw2 - 3 * mean**4
+                out.append(m4 - 3 * m2**2)
+    return np.stack(out, axis=-1)
+
+
+def _slopes(j: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least-squares slope and intercept of ``y`` (..., n_scales) against ``j``."""
+    w = weights / weights.sum()
+    jbar = np.sum(w * j)
+    ybar = np.sum(w * y, axis=-1)
+    slope = np.sum(w * (j - jbar) * (y - ybar[..., None]), axis=-1) / np.sum(w * (j - jbar) ** 2)
+    return slope, ybar - slope * jbar
+
+
+def _bootstrap_weights(mr: _Multires, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Multiplicity of each block in ``n_boot`` block-bootstrap resamples, (n_boot, n_blocks)."""
+    draws = rng.integers(0, mr.n_blocks, size=(n_boot, mr.n_blocks))
+    counts = np.zeros((n_boot, mr.n_blocks))
+    np.add.at(counts, (np.repeat(np.arange(n_boot), mr.n_blocks), draws.ravel()), 1.0)
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Log-cumulants
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class LogCumulants:
+    """Log-cumulant estimates and the per-scale cumulants behind them.
+
+    Attributes
+    ----------
+    c1, c2, c3 : float or None
+        Log-cumulants (``c3`` is None when ``n_cumul < 3``). ``c1`` is the
+        typical regularity (H for fBm), ``c2 < 0`` signals multifractality.
+    cumulants : ndarray, shape (n_cumul,)
+        ``(c1, c2, ...)``.
+    j : ndarray of int, shape (n_scales,)
+        All scales computed (1 = finest).
+    C : ndarray, shape (n_cumul, n_scales)
+        Per-scale cumulants ``C_m(j)`` of ``ln L(j, .)`` (the log-scale diagrams).
+    nj : ndarray, shape (n_scales,)
+        Number of leaders (coefficients) per scale.
+    scales : (int, int)
+        Scale range ``(j1, j2)`` of the linear fits.
+    intercepts : ndarray, shape (n_cumul,)
+        Fitted ``C_m^0`` so that the fit line is ``C_m^0 + c_m j ln 2``.
+    ci : ndarray, shape (n_cumul, 2) or None
+        Bootstrap percentile confidence intervals (level ``ci_level``).
+    stderr : ndarray, shape (n_cumul,) or None
+        Bootstrap standard deviations of the estimates.
+    boot : ndarray, shape (n_boot, n_cumul) or None
+        Bootstrap replicates (time-scale block bootstrap).
+    """
+
+    cumulants: np.ndarray
+    j: np.ndarray
+    C: np.ndarray
+    nj: np.ndarray
+    scales: tuple[int, int]
+    intercepts: np.ndarray
+    ci: np.ndarray | None
+    stderr: np.ndarray | None
+    boot: np.ndarray | None
+    ci_level: float
+    leaders: bool
+    wavelet: str
+    gamint: float
+    ndim: int
+    hmin: float
+    options: dict = field(default_factory=dict)
+
+    @property
+    def c1(self) -> float:
+        return float(self.cumulants[0])
+
+    @property
+    def c2(self) -> float | None:
+        return float(self.cumulants[1]) if self.cumulants.size > 1 else None
+
+    @property
+    def c3(self) -> float | None:
+        return float(self.cumulants[2]) if self.cumulants.size > 2 else None
+
+    def fit_line(self, m: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Scales and fitted values of ``C_m(j)`` over the fit range."""
+        j1, j2 = self.scales
+        jj = np.arange(j1, j2 + 1)
+        return jj, self.intercepts[m - 1] + self.cumulants[m - 1] * jj * np.log(2.0)
+
+    def table(self):
+        """Estimates with confidence intervals as a pandas DataFrame."""
+        import pandas as pd
+
+        rows = {}
+        for m, c in enumerate(self.cumulants, start=1):
+            row = {"estimate": float(c)}
+            if self.ci is not None:
+                row.update(
+                    ci_low=float(self.ci[m - 1, 0]),
+                    ci_high=float(self.ci[m - 1, 1]),
+                    stderr=float(self.stderr[m - 1]),
+                )
+            rows[f"c{m}"] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def plot(self, *, truth: dict | None = None, title: str | None = None):
+        """Plotly log-scale diagrams: ``C_m(j)`` against ``j`` with fit lines.
+
+        Parameters
+        ----------
+        truth : dict, optional
+            Known ``{"c1": ..., "c2": ...}``, drawn as dashed lines through the
+            fit's centre for comparison.
+        """
+        from .plotting import log_scale_diagrams
+
+        return log_scale_diagrams(self, truth=truth, title=title)
+
+
+def _estimate(
+    mr: _Multires,
+    j1: int,
+    j2: int,
+    n_cumul: int,
+    weighted: bool,
+    n_boot: int,
+    rng: np.random.Generator,
+):
+    """Per-scale cumulants of log(values) for all scales, slopes on [j1, j2], bootstrap."""
+    logs = mr.logs()
+    C = np.stack([_weighted_cumulants(lv, None, n_cumul) for lv in logs], axis=1)
+    nj = np.array([v.size for v in mr.values])
+    jj = np.arange(1, len(logs) + 1)
+    sel = slice(j1 - 1, j2)
+    weights = nj[sel].astype(float) if weighted else np.ones(j2 - j1 + 1)
+    slope, icpt = _slopes(jj[sel].astype(float), C[:, sel], weights)
+    boot = None
+    if n_boot:
+        bw = _bootstrap_weights(mr, n_boot, rng)
+        Cb = np.stack(
+            [
+                _weighted_cumulants(logs[j - 1], bw[:, mr.labels[j - 1]], n_cumul)
+                for j in range(j1, j2 + 1)
+            ],
+            axis=-1,
+        )  # (n_boot, n_cumul, n_fit)
+        boot, _ = _slopes(jj[sel].astype(float), Cb, weights)
+        # drop replicates that drew no block holding values at some scale
+        full = np.all(
+            [bw[:, mr.labels[j - 1]].sum(axis=1) > 0 for j in range(j1, j2 + 1)], axis=0
+        )
+        boot = boot[full]
+    return C, nj, slope, icpt, boot, logs
+
+
+def log_cumulants(
+    x,
+    *,
+    scales: tuple[int, int] | None = None,
+    wavelet: str = "db3",
+    n_cumul: int = 3,
+    leaders: bool = True,
+    gamint: float = 0.0,
+    weighted: bool = True,
+    n_boot: int = 100,
+    ci_level: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+) -> LogCumulants:
+    """Log-cumulants ``c1, c2, c3`` of a 1D signal or a 2D image.
+
+    Parameters
+    ----------
+    x : array_like, shape (T,) or (H, W)
+        Signal (samples) or grayscale image (pixels); finite values only.
+    scales : (int, int), optional
+        Fit range ``(j1, j2)``, ``1 <= j1 < j2``; scale ``j`` spans ``2**j``
+        samples. Default: ``(3, j_max)`` for signals, ``(2, j_max)`` for images,
+        with ``j_max`` from :func:`max_scale`.
+    wavelet : str, default "db3"
+        Orthogonal PyWavelets wavelet.
+    n_cumul : {1, 2, 3, 4}, default 3
+        Number of log-cumulants.
+    leaders : bool, default True
+        Use wavelet leaders (multifractal formalism); False uses ``|d|``.
+    gamint : float or "auto", default 0
+        Fractional integration order (see :func:`wavelet_coefs`). Leaders need
+        a positive minimal regularity ``hmin``; a warning says when to raise it,
+        and ``"auto"`` picks the smallest multiple of 0.5 giving ``hmin >= 0.1``
+        (the value used is in ``result.gamint``).
+        Estimates always refer to ``x`` itself: the shift ``gamint`` is removed
+        from ``c1`` and from the per-scale ``C1(j)``. For rough signals
+        (``H < 0.5``) a ``gamint`` of about 0.5 also reduces the downward bias
+        that the aliased finest scales put into the leaders.
+    weighted : bool, default True
+        Weight the linear fits by the number of leaders per scale.
+    n_boot : int, default 100
+        Time-scale block-bootstrap replicates for confidence intervals (blocks
+        are dyadic intervals/squares at the coarsest fitted scale); 0 disables.
+    ci_level : float, default 0.95
+        Level of the percentile confidence intervals.
+    seed : int, Generator or None, default 0
+        Random state of the bootstrap.
+
+    Returns
+    -------
+    LogCumulants
+        With float attributes ``c1, c2, c3``, per-scale cumulants ``C`` for
+        log-scale diagrams, and bootstrap ``ci``.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf values, wrong number of dimensions, scales out of order or
+        beyond what the data length supports.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbm
+    >>> from textures_nb.multiscale import log_cumulants
+    >>> est = log_cumulants(fbm(2**14, 0.7, seed=1), scales=(3, 9))
+    >>> round(est.c1, 1)
+    0.7
+    """
+    arr = _as_signal_or_image(x)
+    n_cumul = check_positive_int(n_cumul, "n_cumul")
+    if n_cumul > 4:
+        raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
+    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
+    ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
+    j1, j2 = _check_scales(scales, arr.shape, wavelet, arr.ndim)
+    coefs = _coefs_with_gamint(arr, wavelet, j1, j2, gamint)
+    hmin = _hmin(coefs, j1, j2)
+    if leaders and hmin + coefs.gamint <= 0:
+        warnings.warn(
+            f"Minimal regularity hmin = {hmin:.2f} <= 0 on scales ({j1}, {j2}): wavelet "
+            f"leaders are not meaningful; pass gamint >= {math.ceil((0.1 - hmin) * 10) / 10:.1f} "
+            "(fractional integration) or leaders=False.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()))
+    return _log_cumulants_from(
+        mr,
+        coefs,
+        j1,
+        j2,
+        n_cumul=n_cumul,
+        leaders=leaders,
+        weighted=weighted,
+        n_boot=n_boot,
+        ci_level=ci_level,
+        rng=as_generator(seed),
+        hmin=hmin,
+    )
+
+
+def _log_cumulants_from(
+    mr, coefs, j1, j2, *, n_cumul, leaders, weighted, n_boot, ci_level, rng, hmin
+) -> LogCumulants:
+    C, nj, slope, icpt, boot, _ = _estimate(mr, j1, j2, n_cumul, weighted, n_boot, rng)
+    ln2 = np.log(2.0)
+    cum = slope / ln2
+    ci = stderr = None
+    if boot is not None:
+        boot = boot / ln2
+        a = (1 - ci_level) / 2
+        ci = np.quantile(boot, [a, 1 - a], axis=0).T
+        stderr = boot.std(axis=0, ddof=1)
+    return LogCumulants(
+        cumulants=cum,
+        j=np.arange(1, j2 + 1),
+        C=C,
+        nj=nj,
+        scales=(j1, j2),
+        intercepts=icpt,
+        ci=ci,
+        stderr=stderr,
+        boot=boot,
+        ci_level=ci_level,
+        leaders=leaders,
+        wavelet=coefs.wavelet,
+        gamint=float(coefs.gamint),
+        ndim=coefs.ndim,
+        hmin=hmin,
+        options=dict(weighted=weighted, n_boot=n_boot),
+    )
+
+
+def _coefs_with_gamint(arr, wavelet, j1, j2, gamint) -> WaveletCoefs:
+    """Wavelet coefficients; ``gamint="auto"`` picks the smallest multiple of 0.5
+    that makes the minimal regularity of the integrated signal at least 0.1."""
+    if isinstance(gamint, str):
+        if gamint != "auto":
+            raise ValueError(f"`gamint` must be a number or 'auto', got {gamint!r}.")
+        coefs = wavelet_coefs(arr, wavelet=wavelet, j2=j2)
+        hmin = _hmin(coefs, j1, j2)
+        gamint = max(0.0, math.ceil((0.1 - hmin) * 2) / 2)
+        if gamint == 0:
+            return coefs
+    return wavelet_coefs(arr, wavelet=wavelet, j2=j2, gamint=gamint)
+
+
+def _hmin(coefs: WaveletCoefs, j1: int, j2: int) -> float:
+    """Slope of log2 sup|d_j|: the uniform regularity exponent estimate."""
+    jj = np.arange(j1, j2 + 1, dtype=float)
+    # undo the fractional integration: hmin refers to the analysed signal
+    y = np.array(
+        [np.log2(np.abs(coefs.details[j - 1]).max()) - coefs.gamint * j for j in range(j1, j2 + 1)]
+    )
+    slope, _ = _slopes(jj, y, np.ones_like(jj))
+    return float(slope)
+
+
+# --------------------------------------------------------------------------
+# Structure functions and multifractal spectrum
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class StructureFunctions:
+    """Structure functions ``S(j, q) = mean_k L(j, k)**q`` and scaling exponents.
+
+    Attributes
+    ----------
+    q : ndarray, shape (n_q,)
+    j : ndarray, shape (n_scales,)
+    log2_S : ndarray, shape (n_q, n_scales)
+        ``log2 S(j, q)``.
+    zeta : ndarray, shape (n_q,)
+        Scaling exponents: slopes of ``log2 S(j, q)`` against ``j`` on ``scales``.
+    scales : (int, int)
+    """
+
+    q: np.ndarray
+    j: np.ndarray
+    log2_S: np.ndarray
+    zeta: np.ndarray
+    scales: tuple[int, int]
+    leaders: bool
+
+
+def structure_functions(
+    x,
+    q=(-2.0, -1.0, 1.0, 2.0, 3.0, 4.0),
+    *,
+    scales: tuple[int, int] | None = None,
+    wavelet: str = "db3",
+    leaders: bool = True,
+    gamint: float = 0.0,
+    weighted: bool = True,
+) -> StructureFunctions:
+    """Wavelet (leader) structure functions and their scaling exponents ``zeta(q)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (T,) or (H, W)
+        Signal or image.
+    q : sequence of float
+        Moment orders. Negative ``q`` needs leaders (coefficients can be ~0).
+    scales, wavelet, leaders, gamint, weighted
+        As in :func:`log_cumulants`.
+
+    Returns
+    -------
+    StructureFunctions
+        ``zeta(q) = c1 q + c2 q**2/2 + ...`` for multifractal processes.
+    """
+    arr = _as_signal_or_image(x)
+    q = as_finite_array(q, "q", ndims=(0, 1)).ravel()
+    j1, j2 = _check_scales(scales, arr.shape, wavelet, arr.ndim)
+    coefs = wavelet_coefs(arr, wavelet=wavelet, j2=j2, gamint=gamint)
+    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()))
+    # log-sum-exp keeps large |q| from overflowing
+    log2_S = np.empty((q.size, j2))
+    for j, lv in enumerate(mr.logs()):
+        z = q[:, None] * lv[None, :]
+        zmax = z.max(axis=1, keepdims=True)
+        log2_S[:, j] = (zmax[:, 0] + np.log(np.mean(np.exp(z - zmax), axis=1))) / np.log(2.0)
+    nj = np.array([v.size for v in mr.values], dtype=float)
+    sel = slice(j1 - 1, j2)
+    w = nj[sel] if weighted else np.ones(j2 - j1 + 1)
+    zeta, _ = _slopes(np.arange(j1, j2 + 1, dtype=float), log2_S[:, sel], w)
+    return StructureFunctions(
+        q=q, j=np.arange(1, j2 + 1), log2_S=log2_S, zeta=zeta, scales=(j1, j2), leaders=leaders
+    )
+
+
+@dataclass
+class MultifractalSpectrum:
+    """Multifractal spectrum ``D(h)`` from the log-cumulant expansion.
+
+    Attributes
+    ----------
+    q : ndarray
+        Moment orders used for the parametric Legendre transform.
+    h : ndarray
+        Hoelder exponents ``h(q) = zeta'(q)``.
+    D : ndarray
+        Dimensions ``D(h(q)) = d + q h(q) - zeta(q)``, ``d`` = 1 or 2.
+    """
+
+    q: np.ndarray
+    h: np.ndarray
+    D: np.ndarray
+
+
+def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
+    """Legendre spectrum implied by the log-cumulants.
+
+    ``zeta(q) = sum_m c_m q**m / m!``; the spectrum is its Legendre transform,
+    computed parametrically in ``q``: ``h = zeta'(q)``, ``D = d + q h - zeta(q)``.
+    For ``c2 < 0`` and ``c3 = 0`` it is the parabola
+    ``D(h) = d - (h - c1)**2 / (2 |c2|)``.
+
+    Parameters
+    ----------
+    lc : LogCumulants
+        Result of :func:`log_cumulants`.
+    q : array_like, optional
+        Moment orders; default ``linspace(-5, 5, 41)``.
+    """
+    if not isinstance(lc, LogCumulants):
+        raise TypeError("`lc` must be the LogCumulants returned by log_cumulants().")
+    q = np.linspace(-5, 5, 41) if q is None else as_finite_array(q, "q", ndims=(1,))
+    c = lc.cumulants
+    zeta = sum(c[m] * q ** (m + 1) / math.factorial(m + 1) for m in range(c.size))
+    dzeta = sum(c[m] * q**m / math.factorial(m) for m in range(c.size))
+    D = lc.ndim + q * dzeta - zeta
+    keep = D >= 0
+    return MultifractalSpectrum(q=q[keep], h=dzeta[keep], D=D[keep])
+
+
+# --------------------------------------------------------------------------
+# Multivariate (bivariate) multifractal analysis
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class JointLogCumulants:
+    """Joint log-cumulants of the log-leaders of two channels ``(X, Y)``.
+
+    Attributes
+    ----------
+    channels : (int, int)
+    c10, c01, c20, c02, c11 : float
+        Slopes (in ln 2 units) of the joint cumulants of ``(ln L_X, ln L_Y)``:
+        means (c10, c01), variances (c20, c02) and covariance (c11).
+    rho_mf : float
+        Multifractal correlation ``-c11 / sqrt(c20 c02)`` (for bivariate MRW it
+        equals the correlation of the two cascades). NaN, with a warning, when
+        a channel is monofractal (``c20`` or ``c02`` >= 0).
+    rho_mf_ci : (float, float) or None
+        Bootstrap percentile interval of ``rho_mf``.
+    j : ndarray
+        Scales.
+    C11 : ndarray, shape (n_scales,)
+        Per-scale covariance of the log-leaders.
+    corr_by_scale : ndarray, shape (n_scales,)
+        Per-scale correlation ``C11(j) / sqrt(C20(j) C02(j))`` of the log-leaders.
+    """
+
+    channels: tuple[int, int]
+    c10: float
+    c01: float
+    c20: float
+    c02: float
+    c11: float
+    rho_mf: float
+    rho_mf_ci: tuple[float, float] | None
+    j: np.ndarray
+    C11: np.ndarray
+    corr_by_scale: np.ndarray
+
+
+@dataclass
+class MultichannelLogCumulants:
+    """Per-channel log-cumulants and pairwise joint log-cumulants.
+
+    Attributes
+    ----------
+    channels : list of LogCumulants
+        One per channel.
+    pairs : dict[(int, int), JointLogCumulants]
+        One per pair ``(a, b)``, ``a < b``.
+    """
+
+    channels: list[LogCumulants]
+    pairs: dict[tuple[int, int], JointLogCumulants]
+
+    def table(self):
+        """pandas DataFrames: per-channel estimates and per-pair joint estimates."""
+        import pandas as pd
+
+        per_channel = pd.DataFrame(
+            [
+                {"channel": i, "c1": lc.c1, "c2": lc.c2, "c3": lc.c3}
+                for i, lc in enumerate(self.channels)
+            ]
+        ).set_index("channel")
+        per_pair = pd.DataFrame(
+            [
+                {
+                    "pair": f"{a}-{b}",
+                    "c10": p.c10,
+                    "c01": p.c01,
+                    "c20": p.c20,
+                    "c02": p.c02,
+                    "c11": p.c11,
+                    "rho_mf": p.rho_mf,
+                }
+                for (a, b), p in self.pairs.items()
+            ]
+        ).set_index("pair")
+        return per_channel, per_pair
+
+
+def multichannel_log_cumulants(
+    x,
+    *,
+    scales: tuple[int, int] | None = None,
+    wavelet: str = "db3",
+    n_cumul: int = 3,
+    gamint: float = 0.0,
+    weighted: bool = True,
+    n_boot: int = 100,
+    ci_level: float = 0.95,
+    seed: int | np.random.Generator | None = 0,
+) -> MultichannelLogCumulants:
+    """Bivariate multifractal analysis of every pair of channels (wavelet leaders).
+
+    Parameters
+    ----------
+    x : array_like, shape (C, T) or (C, H, W)
+        Multichannel signal (C >= 2 channels of T samples) or image.
+    scales, wavelet, n_cumul, gamint, weighted, n_boot, ci_level, seed
+        As in :func:`log_cumulants`. The same bootstrap blocks are drawn for
+        all channels, so joint statistics keep their dependence.
+
+    Returns
+    -------
+    MultichannelLogCumulants
+        ``.channels[i].c1`` etc. and ``.pairs[(a, b)].rho_mf``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import bivariate_mrw
+    >>> from textures_nb.multiscale import multichannel_log_cumulants
+    >>> res = multichannel_log_cumulants(bivariate_mrw(2**14, 0.7, 0.3, rho_omega=0.8, seed=0))
+    >>> sorted(res.pairs)
+    [(0, 1)]
+    """
+    arr = as_finite_array(x, "x", ndims=(2, 3))
+    if arr.shape[0] < 2:
+        raise ValueError(
+            f"`x` has shape {arr.shape}: the first axis holds channels and needs at least 2; "
+            "for one channel use log_cumulants(x[0])."
+        )
+    if arr.shape[0] > 64:
+        raise ValueError(
+            f"`x` has {arr.shape[0]} channels along the first axis; expected layout (C, T) or "
+            "(C, H, W) with few channels. Transpose if channels are last (e.g. x.T or "
+            "np.moveaxis(x, -1, 0))."
+        )
+    for c in range(arr.shape[0]):
+        if np.ptp(arr[c]) == 0:
+            raise ValueError(f"Channel x[{c}] is constant: it has no multiscale structure.")
+    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
+    ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
+    ndim = arr.ndim - 1
+    j1, j2 = _check_scales(scales, arr.shape[1:], wavelet, ndim)
+    rng = as_generator(seed)
+    # one bootstrap draw shared by all channels
+    boot_seed = int(rng.integers(0, 2**63 - 1))
+    channels, mrs, logs = [], [], []
+    for c in range(arr.shape[0]):
+        coefs = wavelet_coefs(arr[c], wavelet=wavelet, j2=j2, gamint=gamint)
+        mr = _multires(coefs, True, j2, what=f"x[{c}]", scale=float(np.abs(arr[c]).max()))
+        channels.append(
+            _log_cumulants_from(
+                mr,
+                coefs,
+                j1,
+                j2,
+                n_cumul=n_cumul,
+                leaders=True,
+                weighted=weighted,
+                n_boot=n_boot,
+                ci_level=ci_level,
+                rng=np.random.default_rng(boot_seed),
+                hmin=_hmin(coefs, j1, j2),
+            )
+        )
+        mrs.append(mr)
+        logs.append(mr.logs())
+    if any(mr.values[j].size != mrs[0].values[j].size for mr in mrs for j in range(j2)):
+        raise ValueError(
+            "Some channels have exactly-zero leaders (flat regions), so their leaders no longer "
+            "line up for joint statistics; check the data."
+        )
+
+    jj = np.arange(1, j2 + 1, dtype=float)
+    sel = slice(j1 - 1, j2)
+    nj = np.array([v.size for v in mrs[0].values], dtype=float)
+    weights = nj[sel] if weighted else np.ones(j2 - j1 + 1)
+    bw = _bootstrap_weights(mrs[0], n_boot, np.random.default_rng(boot_seed)) if n_boot else None
+    ln2 = np.log(2.0)
+    pairs = {}
+    for a, b in combinations(range(arr.shape[0]), 2):
+        C11 = np.array(
+            [
+                np.mean((la - la.mean()) * (lb - lb.mean()))
+                for la, lb in zip(logs[a], logs[b], strict=True)
+            ]
+        )
+        C20 = (
+            channels[a].C[1]
+            if channels[a].C.shape[0] > 1
+            else np.array([np.var(la) for la in logs[a]])
+        )
+        C02 = (
+            channels[b].C[1]
+            if channels[b].C.shape[0] > 1
+            else np.array([np.var(lb) for lb in logs[b]])
+        )
+        c11 = _slopes(jj[sel], C11[sel], weights)[0] / ln2
+        c20 = _slopes(jj[sel], C20[sel], weights)[0] / ln2
+        c02 = _slopes(jj[sel], C02[sel], weights)[0] / ln2
+        c10 = channels[a].c1
+        c01 = channels[b].c1
+        rho = _rho_mf(c11, c20, c02, warn=True, pair=(a, b))
+        rho_ci = None
+        if bw is not None:
+            rb = []
+            for stat in ("c11", "c20", "c02"):
+                per_scale = []
+                for j in range(j1, j2 + 1):
+                    w = bw[:, mrs[0].labels[j - 1]]
+                    tot = w.sum(axis=1)
+                    la, lb = logs[a][j - 1], logs[b][j - 1]
+                    ma, mb = (w @ la) / tot, (w @ lb) / tot
+                    if stat == "c11":
+                        per_scale.append((w @ (la * lb)) / tot - ma * mb)
+                    elif stat == "c20":
+                        per_scale.append((w @ la**2) / tot - ma**2)
+                    else:
+                        per_scale.append((w @ lb**2) / tot - mb**2)
+                rb.append(_slopes(jj[sel], np.stack(per_scale, axis=-1), weights)[0] / ln2)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rhos = -rb[0] / np.sqrt(rb[1] * rb[2])
+            rhos = rhos[np.isfinite(rhos)]
+            if rhos.size >= max(10, n_boot // 2):
+                q = (1 - ci_level) / 2
+                rho_ci = (float(np.quantile(rhos, q)), float(np.quantile(rhos, 1 - q)))
+        corr = C11 / np.sqrt(C20 * C02)
+        pairs[(a, b)] = JointLogCumulants(
+            channels=(a, b),
+            c10=c10,
+            c01=c01,
+            c20=float(c20),
+            c02=float(c02),
+            c11=float(c11),
+            rho_mf=rho,
+            rho_mf_ci=rho_ci,
+            j=jj.astype(int),
+            C11=C11,
+            corr_by_scale=corr,
+        )
+    return MultichannelLogCumulants(channels=channels, pairs=pairs)
+
+
+def _rho_mf(c11: float, c20: float, c02: float, *, warn: bool, pair) -> float:
+    if c20 >= 0 or c02 >= 0:
+        if warn:
+            warnings.warn(
+                f"rho_mf of channels {pair} is undefined (c20 = {c20:.3g}, c02 = {c02:.3g}: a "
+                "channel shows no multifractality, c2 >= 0); it is reported as NaN.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return float("nan")
+    return float(-c11 / math.sqrt(c20 * c02))

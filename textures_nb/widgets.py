@@ -11,7 +11,9 @@ from ._checks import check_positive_int
 __all__ = ["mrw_log_scale_figure", "mrw_explorer"]
 
 
-def mrw_log_scale_figure(H: float, lam: float, *, n: int = 2**14, seed: int = 0, scales=(3, 9)):
+def mrw_log_scale_figure(
+    H: float, lam: float, *, n: int = 2**14, seed: int = 0, scales: tuple[int, int] | None = None
+):
     """Simulate an MRW and return its log-scale diagrams with the theoretical slopes.
 
     Parameters
@@ -24,17 +26,19 @@ def mrw_log_scale_figure(H: float, lam: float, *, n: int = 2**14, seed: int = 0,
         Number of samples.
     seed : int
         Random seed (the same seed gives the same noise for every H, lam).
-    scales : (int, int)
-        Fit range.
+    scales : (int, int), optional
+        Fit range; default ``(3, min(9, j_max))``.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    from .multiscale import log_cumulants
+    from .multiscale import log_cumulants, max_scale
     from .processes import fbm, mrw, mrw_log_cumulants
 
     n = check_positive_int(n, "n", minimum=256)
+    if scales is None:
+        scales = (3, min(9, max_scale(n)))
     x = fbm(n, H, seed=seed) if lam == 0 else mrw(n, H, lam, seed=seed)
     est = log_cumulants(x, scales=scales, n_cumul=2, n_boot=0)
     truth = mrw_log_cumulants(H, lam)

@@ -107,6 +107,17 @@ def _fgn_hurst(H: float, lam: float, h_name: str = "H", lam_name: str = "lam") -
     return Hp
 
 
+def _warn_rough_1d(H: float, lam: float) -> None:
+    if lam > 0 and H < 0.6:
+        warnings.warn(
+            f"mrw in 1D with H={H} < 0.6: the truth c1 = H + lam**2/2 only holds for "
+            f"H >= 0.6; here c1 lies between {H + lam**2 / 2:.3f} and {H + lam**2:.3f} "
+            "(see the mrw docstring).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
 def _check_L(L, shape: tuple[int, ...]) -> float:
     n = max(shape)
     if L is None:
@@ -652,8 +663,10 @@ def mrw(
     ``c1 = H + lam**2/2``; in 2D the noise is white, a coefficient behaves
     like ``a**(H'-1) * (int_box exp(2 omega))**(1/2)`` and ``c1 = H' + lam**2``.
     Both were checked with :func:`textures_nb.multiscale.log_cumulants`
-    (tests/test_multiscale.py); for 1D ``H < 1/2`` the 1D relation holds
-    only to about 0.02.
+    (tests/test_multiscale.py). In 1D the coherent sum needs strongly
+    correlated noise: for ``H < 0.6`` the walk drifts toward the white-noise
+    law ``c1 = H + lam**2`` (0.58 instead of 0.545 at H = 0.5, lam = 0.3), and
+    :func:`mrw` warns.
 
     In both cases ``omega`` has mean ``-Var(omega)``, so that increments at a
     lag of one sample (pixel) have unit variance on average.
@@ -698,7 +711,8 @@ def mrw(
     L = _check_L(L, shape)
     rng = as_generator(seed)
     if len(shape) == 1:
-        return _mrw_1d(shape[0], (_fgn_hurst(H, 0.0),), (lam,), L, rng)[0]
+        _warn_rough_1d(H, lam)
+        return _mrw_1d(shape[0], (_check_hurst(H),), (lam,), L, rng)[0]
     Hp = _fgn_hurst(H, lam)
     return _mrw_2d(shape, (Hp,), (lam,), L, rng)[0]
 
@@ -764,10 +778,12 @@ def bivariate_mrw(
     hs = tuple(check_in_range(h, "H", -np.inf, np.inf) for h in _pair(H, "H"))
     lams = tuple(_check_lam(v) for v in _pair(lam, "lam"))
     # noise Hurst index: H in 1D, H - lam**2/2 in 2D (see mrw)
-    hps = tuple(
-        _fgn_hurst(h, v if isinstance(shape, tuple) and len(shape) == 2 else 0.0)
-        for h, v in zip(hs, lams, strict=True)
-    )
+    if len(shape) == 2:
+        hps = tuple(_fgn_hurst(h, v) for h, v in zip(hs, lams, strict=True))
+    else:
+        for h, v in zip(hs, lams, strict=True):
+            _warn_rough_1d(h, v)
+        hps = tuple(_check_hurst(h) for h in hs)
     rho_g = check_in_range(rho_g, "rho_g", -1.0, 1.0, low_inclusive=True, high_inclusive=True)
     rho_omega = check_in_range(
         rho_omega, "rho_omega", -1.0, 1.0, low_inclusive=True, high_inclusive=True

@@ -67,6 +67,6 @@ def mrw_explorer(*, n: int = 2**14, seed: int = 0):
 
     return widgets.interactive(
         _show,
-        H=widgets.FloatSlider(value=0.7, min=0.55, max=0.95, step=0.05, description="H"),
+        H=widgets.FloatSlider(value=0.7, min=0.6, max=0.95, step=0.05, description="H"),
         lam=widgets.FloatSlider(value=0.2, min=0.0, max=0.4, step=0.05, description="lam"),
     )

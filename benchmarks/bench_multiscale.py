@@ -14,40 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import cpu_model, median_time
 
 from textures_nb.multiscale import log_cumulants
 from textures_nb.processes import fbf, mrw
-
-REPEATS = 15
-
-
-def _median_time(fn, repeats=REPEATS):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
-
-
-def _cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
-    except Exception:  # pragma: no cover - lscpu missing
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> str:
@@ -55,7 +30,7 @@ def main() -> str:
     img = fbf((512, 512), 0.7, seed=0)
     rows = []
 
-    ours_1d = _median_time(lambda: log_cumulants(x, scales=(3, 9), n_boot=0))
+    ours_1d = median_time(lambda: log_cumulants(x, scales=(3, 9), n_boot=0))
     rows.append(("1D 2^16, leaders, c1-c3, textures_nb", *ours_1d))
 
     try:
@@ -67,7 +42,7 @@ def main() -> str:
                 wt = pmf.wavelet_analysis(x, wt_name="db3", j2=9)
                 return pmf.mfa(wt.get_leaders(p_exp=np.inf), [(3, 9)], weighted="Nj", n_cumul=3)
 
-        ref_1d = _median_time(ref)
+        ref_1d = median_time(ref)
         rows.append((f"1D 2^16, leaders, c1-c3, pymultifracs {pmf.__version__}", *ref_1d))
         speedup = ref_1d[0] / ours_1d[0]
     except ImportError:  # pragma: no cover
@@ -76,26 +51,26 @@ def main() -> str:
     rows.append(
         (
             "1D 2^16, leaders + 100 block-bootstrap CIs, textures_nb",
-            *_median_time(lambda: log_cumulants(x, scales=(3, 9), n_boot=100)),
+            *median_time(lambda: log_cumulants(x, scales=(3, 9), n_boot=100)),
         )
     )
     rows.append(
         (
             "2D 512x512, leaders, c1-c3, textures_nb",
-            *_median_time(lambda: log_cumulants(img, scales=(2, 6), n_boot=0), repeats=7),
+            *median_time(lambda: log_cumulants(img, scales=(2, 6), n_boot=0), repeats=7),
         )
     )
     rows.append(
         (
             "2D 512x512, leaders + 100 bootstrap CIs, textures_nb",
-            *_median_time(lambda: log_cumulants(img, scales=(2, 6), n_boot=100), repeats=5),
+            *median_time(lambda: log_cumulants(img, scales=(2, 6), n_boot=100), repeats=5),
         )
     )
 
     lines = [
         "## Multiscale analysis (wavelet leaders)",
         "",
-        f"- Date: {dt.date.today().isoformat()}; machine: {_cpu_model()}, "
+        f"- Date: {dt.date.today().isoformat()}; machine: {cpu_model()}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}.",
         "- Script: `benchmarks/bench_multiscale.py` (median of repeated calls after a warm-up,"
         " same signal and settings for both libraries).",

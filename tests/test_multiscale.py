@@ -65,10 +65,12 @@ def test_fbf_nonperiodic_crop(H):
 
 def test_fbf_point_samples_alias_the_finest_octaves():
     # exact point samples of a rough field: the finest octaves are inflated, c1 drops
-    c1_point = _mean_estimates(lambda s: fbf((512, 512), 0.3, sampling="point", seed=s), 2,
-                               scales=(2, 6))[0]
-    c1_coarse = _mean_estimates(lambda s: fbf((512, 512), 0.3, sampling="point", seed=s), 2,
-                                scales=(4, 6), leaders=False)[0]
+    c1_point = _mean_estimates(
+        lambda s: fbf((512, 512), 0.3, sampling="point", seed=s), 2, scales=(2, 6)
+    )[0]
+    c1_coarse = _mean_estimates(
+        lambda s: fbf((512, 512), 0.3, sampling="point", seed=s), 2, scales=(4, 6), leaders=False
+    )[0]
     assert c1_point < 0.25
     assert abs(c1_coarse - 0.3) < 0.07
 

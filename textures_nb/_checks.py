@@ -105,6 +105,4 @@ def as_generator(seed) -> np.random.Generator:
         return seed
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
-    raise TypeError(
-        f"`seed` must be None, an int or a numpy.random.Generator, got {seed!r}."
-    )
+    raise TypeError(f"`seed` must be None, an int or a numpy.random.Generator, got {seed!r}.")

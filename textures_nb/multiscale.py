@@ -660,9 +660,7 @@ def _estimate(
         )  # (n_boot, n_cumul, n_fit)
         boot, _ = _slopes(jj[sel].astype(float), Cb, weights)
         # drop replicates that drew no block holding values at some scale
-        full = np.all(
-            [bw[:, mr.labels[j - 1]].sum(axis=1) > 0 for j in range(j1, j2 + 1)], axis=0
-        )
+        full = np.all([bw[:, mr.labels[j - 1]].sum(axis=1) > 0 for j in range(j1, j2 + 1)], axis=0)
         boot = boot[full]
     return C, nj, slope, icpt, boot, logs
 

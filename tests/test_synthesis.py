@@ -1,0 +1,505 @@
+"""Tests of textures_nb.synthesis and textures_nb.networks.
+
+Statistical acceptance tests simulate processes with known parameters
+(pymultifracs style) and check that the default synthesis reproduces the
+sample's statistics within tolerances, over several seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from textures_nb import networks, synthesis
+from textures_nb.multiscale import log_cumulants
+from textures_nb.processes import bivariate_mrw, fbf, fbm
+from textures_nb.synthesis import (
+    TextureSynthesis,
+    dominant_orientation,
+    marginal_distance,
+    spectral_slope,
+    synthesize,
+)
+
+SEEDS = (0, 1, 2)
+
+
+def _c1(x, scales, wavelet="db3"):
+    return log_cumulants(x, scales=scales, wavelet=wavelet, n_boot=0).c1
+
+
+def _angle_diff(a, b):
+    return abs((a - b + 90.0) % 180.0 - 90.0)
+
+
+# --------------------------------------------------------------------------
+# Acceptance: the default method reproduces known-truth statistics
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_default_gram_fbf_keeps_c1_spectrum_and_marginal(seed):
+    x = fbf((256, 256), 0.7, seed=seed)  # non-periodic crop
+    y = synthesize(x, seed=seed, progress=False).texture
+    assert y.shape == x.shape
+    # leaders on scales 1-4 (2 to 16 pixels): the lowest-variance c1 estimate on 256^2
+    # (std 0.011 over realisations against 0.024 for scales 2-5), so 0.07 is a strict bound
+    c1x, c1y = _c1(x, (1, 4)), _c1(y, (1, 4))
+    assert abs(c1y - c1x) < 0.07, (c1x, c1y)
+    bx, by = spectral_slope(x), spectral_slope(y)
+    assert abs(by - bx) < 0.15, (bx, by)
+    assert marginal_distance(x, y) < 0.1
+
+
+@pytest.mark.parametrize("seed, theta", [(0, np.pi / 6), (1, 2 * np.pi / 3), (2, np.pi / 4)])
+def test_default_gram_keeps_anisotropy(seed, theta):
+    x = fbf((256, 256), 0.7, anisotropy=0.8, theta=theta, seed=seed)
+    y = synthesize(x, seed=seed, progress=False).texture
+    ox, oy = dominant_orientation(x), dominant_orientation(y)
+    assert _angle_diff(ox, np.degrees(theta)) < 15  # the diagnostic itself works
+    assert _angle_diff(oy, ox) < 15, (ox, oy)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_default_gram_fbm_1d_keeps_c1(seed):
+    x = fbm(4096, 0.7, seed=seed)
+    y = synthesize(x, seed=seed, progress=False).texture
+    assert y.shape == x.shape
+    c1x, c1y = _c1(x, (3, 8)), _c1(y, (3, 8))
+    assert abs(c1y - c1x) < 0.07, (c1x, c1y)
+
+
+@pytest.mark.filterwarnings("ignore:Minimal regularity")
+def test_white_noise_is_not_a_fbf():
+    """The acceptance statistics can fail: white noise is far from a H = 0.7 fBf."""
+    x = fbf((256, 256), 0.7, seed=0)
+    noise = np.random.default_rng(0).standard_normal(x.shape)
+    assert abs(spectral_slope(noise) - spectral_slope(x)) > 1.0
+    assert abs(_c1(noise, (2, 5), "db2") - _c1(x, (2, 5), "db2")) > 0.3
+
+
+# --------------------------------------------------------------------------
+# Layouts and sizes, every method
+# --------------------------------------------------------------------------
+
+FAST = {"gram": {"n_iter": 5}, "swd": {"n_iter": 5}, "phase": {}, "iaaft": {"n_iter": 5}}
+
+
+@pytest.mark.parametrize("method", list(FAST))
+@pytest.mark.parametrize(
+    "shape, dim, size, expected",
+    [
+        ((512,), None, None, (512,)),
+        ((512,), None, 1024, (1024,)),
+        ((2, 512), 1, 768, (2, 768)),
+        ((48, 64), None, None, (48, 64)),
+        ((48, 64), None, (80, 96), (80, 96)),
+        ((3, 48, 48), None, 64, (3, 64, 64)),
+    ],
+)
+def test_layouts_and_sizes(method, shape, dim, size, expected):
+    x = np.cumsum(np.random.default_rng(1).standard_normal(shape), axis=-1)
+    res = synthesize(x, method=method, size=size, dim=dim, progress=False, **FAST[method])
+    assert res.texture.shape == expected
+    assert np.all(np.isfinite(res.texture))
+    assert res.method == method and res.seconds > 0
+    assert res.options["seed"] == 0 and "n_iter" in res.options
+    axes = tuple(
+        range(res.texture.ndim - (1 if dim == 1 or len(shape) == 1 else 2), res.texture.ndim)
+    )
+    # the sample's per-channel mean/std are restored (roughly, after few iterations)
+    np.testing.assert_allclose(
+        res.texture.mean(axis=axes), x.mean(axis=axes), atol=1.5 * float(np.max(x.std(axis=axes)))
+    )
+
+
+def test_options_record_defaults_and_n_scales():
+    x = fbm(1024, 0.7, seed=0)
+    res = synthesize(x, n_iter=2, progress=False)
+    for key in (
+        "n_filters",
+        "kernel_size",
+        "optimizer",
+        "lr",
+        "spectrum_weight",
+        "marginal_weight",
+        "precondition",
+        "seed",
+        "size",
+        "dim",
+        "device",
+    ):
+        assert key in res.options
+    assert res.options["n_scales"] >= 1
+    assert len(res.losses) == 3
+    assert res.options["n_iter"] == 2
+
+
+def test_multichannel_cross_correlation_is_kept():
+    # increments of a bivariate MRW: stationary, strongly correlated channels
+    x = np.diff(bivariate_mrw(8193, 0.7, 0.05, rho_g=0.9, seed=3), axis=-1)
+    rho = np.corrcoef(x)[0, 1]
+    assert rho > 0.7
+    for method, kw in [("gram", {"n_iter": 60}), ("phase", {}), ("iaaft", {"n_iter": 30})]:
+        y = synthesize(x, method=method, dim=1, seed=1, progress=False, **kw).texture
+        assert y.shape == x.shape
+        assert abs(np.corrcoef(y)[0, 1] - rho) < 0.15, (method, rho, np.corrcoef(y)[0, 1])
+
+
+def test_channel_by_channel_would_lose_the_correlation():
+    """Control: the correlation test above can fail (independent syntheses decorrelate)."""
+    x = np.diff(bivariate_mrw(8193, 0.7, 0.05, rho_g=0.9, seed=3), axis=-1)
+    y = np.stack(
+        [synthesize(c, method="phase", seed=k, progress=False).texture for k, c in enumerate(x)]
+    )
+    assert abs(np.corrcoef(y)[0, 1]) < 0.3
+
+
+# --------------------------------------------------------------------------
+# Baselines: exact properties
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(1000,), (64, 48), (2, 64, 64)])
+def test_phase_surrogate_has_exactly_the_sample_spectrum(shape):
+    x = np.random.default_rng(0).standard_normal(shape).cumsum(axis=-1)
+    y = synthesize(x, method="phase", seed=4, progress=False).texture
+    axes = tuple(range(-min(2, len(shape)), 0)) if len(shape) > 1 else (-1,)
+    np.testing.assert_allclose(
+        np.abs(np.fft.rfftn(y, axes=axes)),
+        np.abs(np.fft.rfftn(x, axes=axes)),
+        rtol=1e-9,
+        atol=1e-9 * np.abs(x).max() * x.size,
+    )
+    assert not np.allclose(y, x)
+    if len(shape) == 3:  # same random phases for every channel: cross-spectra kept
+        cx = np.fft.rfftn(x[0]) * np.conj(np.fft.rfftn(x[1]))
+        cy = np.fft.rfftn(y[0]) * np.conj(np.fft.rfftn(y[1]))
+        np.testing.assert_allclose(cy, cx, rtol=1e-8, atol=1e-8 * np.abs(cx).max())
+
+
+@pytest.mark.parametrize("shape, dim", [((1000,), None), ((64, 48), None), ((2, 1000), 1)])
+def test_iaaft_has_exactly_the_sample_marginal(shape, dim):
+    x = np.random.default_rng(0).standard_exponential(shape)
+    res = synthesize(x, method="iaaft", n_iter=20, dim=dim, seed=2, progress=False)
+    y = res.texture
+    np.testing.assert_array_equal(
+        np.sort(y, axis=-1 if dim == 1 else None), np.sort(x, axis=-1 if dim == 1 else None)
+    )
+    assert len(res.losses) == 20 and res.losses[-1] < res.losses[0]
+
+
+def test_phase_and_iaaft_at_a_larger_size_keep_the_spectral_slope():
+    x = fbf((128, 128), 0.7, seed=0)
+    for method in ("phase", "iaaft"):
+        y = synthesize(x, method=method, size=256, seed=0, progress=False).texture
+        assert y.shape == (256, 256)
+        assert abs(spectral_slope(y) - spectral_slope(x)) < 0.3
+
+
+# --------------------------------------------------------------------------
+# Determinism, callback, life cycle
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["gram", "swd", "phase", "iaaft"])
+def test_same_seed_same_output_bit_for_bit(method):
+    x = fbf((64, 64), 0.6, seed=0)
+    kw = {} if method == "phase" else {"n_iter": 4}
+    a = synthesize(x, method=method, seed=7, progress=False, **kw)
+    b = synthesize(x, method=method, seed=7, progress=False, **kw)
+    c = synthesize(x, method=method, seed=8, progress=False, **kw)
+    assert np.array_equal(a.texture, b.texture)
+    assert a.losses == b.losses
+    assert not np.array_equal(a.texture, c.texture)
+
+
+def test_callback_is_called_every_iteration():
+    calls = []
+    x = fbm(512, 0.7, seed=0)
+    synthesize(
+        x,
+        n_iter=4,
+        callback=lambda i, tex, loss: calls.append((i, tex.shape, loss)),
+        progress=False,
+    )
+    assert [c[0] for c in calls] == [1, 2, 3, 4]
+    assert all(c[1] == (512,) and np.isfinite(c[2]) for c in calls)
+    calls.clear()
+    synthesize(
+        np.stack([x, -x]),
+        method="iaaft",
+        n_iter=3,
+        dim=1,
+        callback=lambda i, tex, loss: calls.append((i, tex.shape)),
+        progress=False,
+    )
+    assert calls == [(1, (2, 512)), (2, (2, 512)), (3, (2, 512))]
+
+
+def test_adam_optimizer_runs_and_decreases_the_loss():
+    x = fbf((64, 64), 0.7, seed=0)
+    res = synthesize(x, optimizer="adam", n_iter=30, progress=False)
+    assert res.losses[-1] < res.losses[0]
+    assert res.options["lr"] == 0.02
+
+
+def test_spectrum_weight_runs_and_reduces_spectral_misfit():
+    x = fbf((64, 64), 0.7, seed=0)
+    res = synthesize(x, spectrum_weight=1.0, n_iter=10, progress=False)
+    assert res.synthesis.spectrum_loss is not None
+    spec = networks.SpectrumLoss(
+        torch.as_tensor((x - x.mean()) / x.std(), dtype=torch.float32)[None, None]
+    )
+    y = torch.as_tensor((res.texture - x.mean()) / x.std(), dtype=torch.float32)[None, None]
+    noise = torch.randn(1, 1, 64, 64, generator=torch.Generator().manual_seed(0))
+    assert float(spec(y)) < float(spec(noise))
+
+
+def test_texture_synthesis_is_resumable_and_saves(tmp_path):
+    x = fbf((64, 64), 0.7, seed=1)[None, None]
+
+    def build():
+        return TextureSynthesis(
+            x,
+            networks.RandomMultiscaleNet(1, dim=2, n_scales=3, n_filters=8),
+            seed=3,
+            progress=False,
+        )
+
+    full = build()
+    full.synthesize(6)
+    part = build()
+    part.synthesize(3)
+    part.save(tmp_path / "state.pt")
+    resumed = build()
+    resumed.load(tmp_path / "state.pt")
+    assert resumed.n_iter_done == 3 and len(resumed.losses) == 4
+    resumed.synthesize(3)
+    part.synthesize(3)
+    assert len(full.losses) == len(resumed.losses) == 7
+    np.testing.assert_array_equal(part.texture.numpy(), full.texture.numpy())
+    np.testing.assert_allclose(resumed.texture.numpy(), full.texture.numpy(), rtol=1e-5, atol=1e-5)
+    other = TextureSynthesis(
+        x[..., :32, :32], networks.RandomMultiscaleNet(1, dim=2, n_scales=2), progress=False
+    )
+    with pytest.raises(ValueError, match="same target"):
+        other.load(tmp_path / "state.pt")
+    with pytest.raises(FileNotFoundError):
+        other.load(tmp_path / "missing.pt")
+
+
+# --------------------------------------------------------------------------
+# VGG-19 from a local file
+# --------------------------------------------------------------------------
+
+
+def _tiny_vgg_file(path, width=1 / 16, drop=None, prefix="features."):
+    net = networks.VGG19(width)
+    state = {prefix + k.split(".", 1)[1]: v for k, v in net.state_dict().items()}
+    state["classifier.0.weight"] = torch.zeros(2, 2)  # torchvision extras are ignored
+    if drop:
+        state.pop(drop)
+    torch.save(state, path)
+    return path
+
+
+def test_vgg19_layout_matches_torchvision():
+    net = networks.VGG19(1.0)
+    convs = [i for i, m in enumerate(net.features) if isinstance(m, torch.nn.Conv2d)]
+    assert convs == [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34]
+    assert len(net.features) == 37
+    assert networks.VGG19_LAYERS["relu1_1"] == 1 and networks.VGG19_LAYERS["relu5_1"] == 29
+    assert net.features[34].weight.shape == (512, 512, 3, 3)
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (3, 64, 64)])
+def test_vgg_method_runs_with_local_weights(tmp_path, shape):
+    path = _tiny_vgg_file(tmp_path / "vgg.pth")
+    x = np.random.default_rng(0).random(shape)
+    res = synthesize(
+        x, method="vgg", weights=str(path), width=1 / 16, n_iter=3, size=80, progress=False
+    )
+    assert res.texture.shape == shape[:-2] + (80, 80)
+    assert len(res.losses) == 4 and np.isfinite(res.losses).all()
+
+
+def test_vgg_loading_errors(tmp_path):
+    x = np.random.default_rng(0).random((64, 64))
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        synthesize(x, method="vgg", weights=str(tmp_path / "nope.pth"), progress=False)
+    with pytest.raises(ValueError, match="needs `weights`"):
+        synthesize(x, method="vgg", progress=False)
+    missing = _tiny_vgg_file(tmp_path / "missing.pth", drop="features.34.weight")
+    with pytest.raises(ValueError, match="misses 1 VGG-19 key"):
+        synthesize(x, method="vgg", weights=str(missing), width=1 / 16, progress=False)
+    tiny = _tiny_vgg_file(tmp_path / "tiny.pth")
+    with pytest.raises(ValueError, match="width"):
+        synthesize(x, method="vgg", weights=str(tiny), width=1.0, progress=False)
+    (tmp_path / "junk.pth").write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="could not be read"):
+        synthesize(x, method="vgg", weights=str(tmp_path / "junk.pth"), progress=False)
+    with pytest.raises(ValueError, match="grayscale"):
+        synthesize(
+            np.zeros((2, 64, 64)) + x, method="vgg", weights=str(tiny), width=1 / 16, progress=False
+        )
+
+
+# --------------------------------------------------------------------------
+# Portilla-Simoncelli through plenoptic
+# --------------------------------------------------------------------------
+
+
+def test_ps_runs_tiny():
+    pytest.importorskip("plenoptic", reason="plenoptic is not installed")
+    x = fbf((64, 64), 0.7, seed=0)
+    calls = []
+    res = synthesize(
+        x,
+        method="ps",
+        n_iter=4,
+        n_scales=3,
+        seed=0,
+        progress=False,
+        callback_every=2,
+        callback=lambda i, tex, loss: calls.append(i),
+    )
+    assert res.texture.shape == (64, 64) and np.isfinite(res.texture).all()
+    assert calls == [2, 4]
+    assert res.losses[-1] < res.losses[0]
+
+
+def test_ps_bad_inputs():
+    pytest.importorskip("plenoptic", reason="plenoptic is not installed")
+    with pytest.raises(ValueError, match="grayscale image"):
+        synthesize(np.ones((3, 64, 64)).cumsum(-1), method="ps", progress=False)
+    with pytest.raises(ValueError, match="grayscale image"):
+        synthesize(fbm(1024, 0.7, seed=0), method="ps", progress=False)
+    with pytest.raises(ValueError, match="divisible"):
+        synthesize(fbf((60, 64), 0.7, seed=0), method="ps", progress=False)
+    with pytest.raises(ValueError, match="pixels per side"):
+        synthesize(fbf((64, 64), 0.7, seed=0), method="ps", progress=False)
+    with pytest.raises(ValueError, match="sample's size"):
+        synthesize(fbf((64, 64), 0.7, seed=0), method="ps", n_scales=3, size=128, progress=False)
+
+
+# --------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------
+
+
+def test_bad_inputs_name_the_argument_and_the_fix():
+    x = fbf((64, 64), 0.7, seed=0)
+    bad = x.copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="`target` contains 1 NaN"):
+        synthesize(bad, progress=False)
+    with pytest.raises(ValueError, match="receptive field"):
+        synthesize(x[:5, :5], progress=False)
+    with pytest.raises(ValueError, match="receptive field"):
+        synthesize(x, n_scales=6, progress=False)
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        synthesize(x, method="gatys", progress=False)
+    with pytest.raises(ValueError, match="`dim` must be None, 1"):
+        synthesize(x, dim=3, progress=False)
+    with pytest.raises(ValueError, match="multichannel signals are"):
+        synthesize(x[None], dim=1, progress=False)
+    with pytest.raises(ValueError, match="is a signal"):
+        synthesize(x[0], dim=2, progress=False)
+    with pytest.raises(ValueError, match="dimension"):
+        synthesize(x[None, None], progress=False)
+    with pytest.raises(ValueError, match="unknown option"):
+        synthesize(x, n_filter=3, progress=False)
+    with pytest.raises(ValueError, match="`size` must have 2"):
+        synthesize(x, size=(64, 64, 3), progress=False)
+    with pytest.raises(ValueError, match="constant channel"):
+        synthesize(np.ones((64, 64)), progress=False)
+    with pytest.raises(ValueError, match="`optimizer`"):
+        synthesize(x, optimizer="sgd", progress=False)
+    with pytest.raises(ValueError, match="`device`"):
+        synthesize(
+            x, device="cuda:0" if not torch.cuda.is_available() else "nonsense", progress=False
+        )
+    with pytest.raises(TypeError, match="`seed`"):
+        synthesize(x, seed="zero", progress=False)
+
+
+# --------------------------------------------------------------------------
+# Networks
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim, n_ch", [(1, 1), (1, 2), (2, 1), (2, 3)])
+def test_periodic_conv_relu_matches_autograd_reference(dim, n_ch):
+    gen = torch.Generator().manual_seed(0)
+    shape = (1, n_ch, *((11,) * dim))
+    x = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
+    w = torch.randn((n_ch * 3, 1, *((5,) * dim)), generator=gen, dtype=torch.float64)
+    b = torch.randn(n_ch * 3, generator=gen, dtype=torch.float64)
+    conv = F.conv1d if dim == 1 else F.conv2d
+    ref = F.relu(conv(F.pad(x, (2, 2) * dim, mode="circular"), w, b, groups=n_ch))
+    out = networks._PeriodicConvReLU.apply(x, w, b)
+    torch.testing.assert_close(out, ref)
+    assert torch.autograd.gradcheck(lambda t: networks._PeriodicConvReLU.apply(t, w, b), (x,))
+    assert torch.autograd.gradcheck(
+        lambda t: networks.gram_matrix(t), (ref.detach().requires_grad_(),)
+    )
+
+
+def test_random_net_is_seeded_and_multiscale():
+    a = networks.RandomMultiscaleNet(2, dim=2, n_scales=3, n_filters=4, seed=1)
+    b = networks.RandomMultiscaleNet(2, dim=2, n_scales=3, n_filters=4, seed=1)
+    c = networks.RandomMultiscaleNet(2, dim=2, n_scales=3, n_filters=4, seed=2)
+    assert torch.equal(a.weight0, b.weight0) and not torch.equal(a.weight0, c.weight0)
+    feats = a(torch.randn(1, 2, 64, 64), periodic=True)
+    assert [tuple(f.shape) for f in feats] == [(1, 8, 64, 64), (1, 8, 32, 32), (1, 8, 16, 16)]
+    assert a.receptive_field == 7 * 4
+    with pytest.raises(ValueError, match="expects a tensor"):
+        a(torch.randn(1, 1, 64, 64))
+
+
+def test_sliced_wasserstein_is_zero_on_the_target_and_handles_sizes():
+    net = networks.RandomMultiscaleNet(1, dim=1, n_scales=2, n_filters=4)
+    t = torch.randn(1, 1, 300, generator=torch.Generator().manual_seed(0))
+    loss = networks.SlicedWassersteinLoss(net(t), seed=0)
+    assert float(loss(net(t))) < 1e-10
+    assert float(loss(net(torch.randn(1, 1, 600)))) > 0
+
+
+# --------------------------------------------------------------------------
+# Notebook helpers
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Minimal regularity")
+def test_statistics_table_and_figures():
+    x = fbf((64, 64), 0.7, seed=0)
+    results = {m: synthesize(x, method=m, n_iter=3, progress=False) for m in ("gram", "phase")}
+    table = synthesis.statistics_table(x, results, scales=(1, 3))
+    assert list(table.index) == ["sample", "gram", "phase"]
+    assert {"c1", "c2", "slope", "W1", "seconds"} <= set(table.columns)
+    assert table.loc["sample", "W1"] == 0
+    fig = synthesis.plot_syntheses(x, results)
+    assert len(fig.data) == 3
+    assert len(synthesis.plot_losses(results).data) == 1  # the phase surrogate has no losses
+    rgb = np.random.default_rng(0).random((3, 64, 64))
+    res = {"gram": synthesize(rgb, n_iter=2, progress=False)}
+    assert synthesis.plot_syntheses(rgb, res).data[0].type == "image"
+    sig = np.random.default_rng(0).standard_normal((2, 256)).cumsum(-1)
+    res = {"phase": synthesize(sig, method="phase", dim=1, progress=False)}
+    assert len(synthesis.plot_syntheses(sig, res, dim=1).data) == 4
+
+
+@pytest.mark.parametrize("dim, shape", [(2, (64, 64)), (1, (2, 300))])
+def test_preview_callback_updates_widgets(dim, shape):
+    widgets = pytest.importorskip("ipywidgets")
+    image, label = widgets.Image(format="png"), widgets.Label()
+    cb = synthesis.preview_callback(image, label, every=2, width=64, dim=dim)
+    x = np.random.default_rng(0).standard_normal(shape)
+    cb(1, x, 0.5)
+    assert label.value == "iteration 1: loss 0.5" and image.value[:4] == b"\x89PNG"
+    first = image.value
+    cb(2, x * 0 + np.arange(shape[-1]), 0.25)
+    assert label.value.startswith("iteration 2") and image.value != first

@@ -28,6 +28,10 @@ _SUBMODULES = {
     "plotting",
     "widgets",
     "data",
+    "generative",
+    "quality",
+    "similarity",
+    "confidence",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

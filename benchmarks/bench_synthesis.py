@@ -39,6 +39,7 @@ from textures_nb import networks
 from textures_nb.multiscale import log_cumulants
 from textures_nb.processes import fbf, mrw
 from textures_nb.synthesis import (
+    PS_LBFGS_OPTIONS,
     TextureSynthesis,
     default_options,
     marginal_distance,
@@ -82,13 +83,7 @@ def _time_ps(img: np.ndarray, n_iter: int) -> dict:
     met.setup(
         torch.rand(x.shape, generator=torch.Generator().manual_seed(0)),
         optimizer=torch.optim.LBFGS,
-        optimizer_kwargs={
-            "max_iter": 10,
-            "max_eval": 10,
-            "history_size": 100,
-            "line_search_fn": "strong_wolfe",
-            "lr": 1,
-        },
+        optimizer_kwargs=dict(PS_LBFGS_OPTIONS),
     )
     setup = time.perf_counter() - t0
     evals[0] = 0

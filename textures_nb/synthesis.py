@@ -847,6 +847,16 @@ def _quiet(cls, progress: bool):
         module.tqdm = original
 
 
+# plenoptic's documented recipe for this model: L-BFGS, up to 10 inner iterations per step
+PS_LBFGS_OPTIONS = {
+    "max_iter": 10,
+    "max_eval": 10,
+    "history_size": 100,
+    "line_search_fn": "strong_wolfe",
+    "lr": 1,
+}
+
+
 def _synthesize_ps(
     x: np.ndarray, opts: dict[str, Any], seed: int, device: torch.device, progress: bool, callback
 ) -> tuple[np.ndarray, list[float]]:
@@ -883,17 +893,10 @@ def _synthesize_ps(
     met = po.Metamer(img, model, loss_function=loss)
     gen = torch.Generator().manual_seed(seed)
     init = torch.rand(img.shape, generator=gen).to(device)
-    # plenoptic's documented recipe for this model: L-BFGS, up to 10 inner iterations per step
     met.setup(
         init,
         optimizer=torch.optim.LBFGS,
-        optimizer_kwargs={
-            "max_iter": 10,
-            "max_eval": 10,
-            "history_size": 100,
-            "line_search_fn": "strong_wolfe",
-            "lr": 1,
-        },
+        optimizer_kwargs=dict(PS_LBFGS_OPTIONS),
     )
     n_iter = opts["n_iter"]
     every = (

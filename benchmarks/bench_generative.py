@@ -1,0 +1,279 @@
+"""Benchmark and acceptance study of textures_nb.generative (DCGAN).
+
+Two modes, each rewriting its own section of ``benchmarks/results_generative.md``
+and keeping the other:
+
+- ``python benchmarks/bench_generative.py``: training steps per second of the
+  default architecture (64x64, batch 32) side by side with the peer, the
+  reference DCGAN of the PyTorch examples (``ngf = ndf = 64``, latent 100,
+  one channel), and the achieved GFLOP/s of one step
+  (``torch.utils.flop_counter.FlopCounterMode``) against ``matmul_peak()``.
+- ``python benchmarks/bench_generative.py --study [--minutes 25]``: the
+  acceptance study. Trains the documented full settings on 64x64 2D MRW
+  fields (H = 0.8, lam = 0.2, so lam**2 = 0.04), capped in wall time (the
+  last checkpoint is kept), samples 100 textures and compares their c1 and c2
+  with 100 training realisations, same estimator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+from _common import machine_header, matmul_peak, median_time
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from textures_nb import generative as gen
+
+RESULTS = Path(__file__).with_name("results_generative.md")
+SPEED, STUDY = "speed", "study"
+
+# Documented full settings of the acceptance study (also the notebook's `full` mode).
+STUDY_DATA = dict(n=2048, size=64, H=0.8, lam=0.2)
+STUDY_CONFIG = gen.DCGANConfig(width=16, latent=64, batch_size=32, epochs=60)
+
+
+class _PeerG(nn.Module):
+    """Generator of the PyTorch examples DCGAN (64x64, nz=100, ngf=64, nc=1)."""
+
+    def __init__(self, nz=100, ngf=64, nc=1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ngf * 8),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf * 4),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.main(z[:, :, None, None])
+
+
+class _PeerD(nn.Module):
+    """Discriminator of the PyTorch examples DCGAN."""
+
+    def __init__(self, ndf=64, nc=1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 2),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 4),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 8),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
+        )
+
+    def forward(self, x):
+        return self.main(x).flatten()
+
+
+def _step_fn(g, d, latent, batch):
+    """One DCGAN training step (D on real and fake, then G), as in generative.train."""
+    real = torch.randn(batch, 1, 64, 64)
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+
+    def step():
+        fake = g(torch.randn(batch, latent))
+        opt_d.zero_grad()
+        loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)
+        loss_d.backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        bce(d(fake), ones).backward()
+        opt_g.step()
+
+    return step
+
+
+def _flops(step) -> float:
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
+def _write_section(name: str, lines: list[str]) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    block = "\n".join([begin, *lines, end])
+    if begin in text:
+        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text = (text.rstrip() + "\n\n" if text else "") + block + "\n"
+    RESULTS.write_text(text)
+
+
+def speed(repeats: int = 5) -> list[str]:
+    peak = matmul_peak()
+    cfg = gen.DCGANConfig(channels=1, size=64)  # the default architecture
+    rows = []
+    candidates = {
+        f"textures_nb DCGANConfig() (width {cfg.width}, latent {cfg.latent}, depth "
+        f"{cfg.resolved_depth()})": (gen.Generator(cfg), gen.Discriminator(cfg), cfg.latent),
+        "peer: PyTorch examples DCGAN (ngf = ndf = 64, nz = 100)": (_PeerG(), _PeerD(), 100),
+    }
+    for name, (g, d, latent) in candidates.items():
+        step = _step_fn(g, d, latent, 32)
+        flops = _flops(step)
+        med, best = median_time(step, repeats)
+        n_par = sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())
+        rows.append(
+            f"| {name} | {n_par / 1e6:.2f} | {flops / 1e9:.1f} | {1 / med:.2f} | "
+            f"{flops / med / 1e9:.1f} | {100 * flops / med / 1e9 / peak:.0f}% |"
+        )
+        print(rows[-1], flush=True)
+    return [
+        *machine_header("DCGAN training speed (textures_nb.generative)"),
+        "One training step = discriminator on a real and a generated batch, then generator; "
+        f"64x64, one channel, batch 32, float32, median of {repeats} steps after a warm-up. "
+        "FLOPs counted by `torch.utils.flop_counter.FlopCounterMode` for one step "
+        "(forward and backward).",
+        "",
+        f"float32 matmul peak (`matmul_peak()`): {peak:.1f} GFLOP/s",
+        "",
+        "| model | parameters (M) | GFLOP / step | steps / s | GFLOP/s | of matmul peak |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def study(minutes: float, workdir: Path, seed: int = 0, **overrides) -> list[str]:
+    """Train the study settings (with ``overrides`` of DCGANConfig) and compare c1, c2."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = dataclasses.replace(STUDY_CONFIG, **overrides)
+    tag = "".join(f"_{k}-{v}" for k, v in overrides.items())
+    t0 = time.perf_counter()
+    data = gen.mrw_dataset(
+        STUDY_DATA["n"], STUDY_DATA["size"], STUDY_DATA["H"], STUDY_DATA["lam"], seed=1000
+    )
+    t_data = time.perf_counter() - t0
+    ckpt = workdir / f"study{tag}_seed{seed}.pt"
+    deadline = time.perf_counter() + 60 * minutes
+
+    def stop_when_late(step, texture, loss):
+        if time.perf_counter() > deadline:
+            raise _TimeUp
+
+    capped = False
+    try:
+        run = gen.train(
+            data,
+            config,
+            seed=seed,
+            checkpoint=ckpt,
+            checkpoint_every=100,
+            callback=stop_when_late,
+            callback_every=20,
+            progress=True,
+        )
+    except _TimeUp:
+        capped = True
+        run = gen.load(ckpt)  # the last checkpoint
+    total = config.epochs * (STUDY_DATA["n"] // config.batch_size)
+    samples = run.sample(100, seed=12345)
+    table = gen.compare_log_cumulants(data, samples, scales=(1, 3), n=100, seed=0)
+    # reference: the same comparison between two independent sets of true fields
+    fresh = gen.mrw_dataset(100, 64, STUDY_DATA["H"], STUDY_DATA["lam"], seed=2000)
+    ref = gen.compare_log_cumulants(data, fresh, scales=(1, 3), n=100, seed=0)
+    flat = gen.mrw_dataset(100, 64, STUDY_DATA["H"], 0.0, seed=3000)
+    mono = gen.compare_log_cumulants(data, flat, scales=(1, 3), n=100, seed=0)
+    d1, d2 = table.loc["c1", "difference"], table.loc["c2", "difference"]
+    lines = [
+        f"## Acceptance study: DCGAN on 64x64 2D MRW fields{tag.replace('_', ' ')}",
+        "",
+        f"- data: {STUDY_DATA['n']} independent `mrw((64, 64), H=0.8, lam=0.2)` fields "
+        "(truth c1 = 0.82, c2 = -0.04), standardised per channel; "
+        f"generated in {t_data:.0f} s",
+        f"- settings: `{config}`, seed {seed}",
+        f"- trained {run.n_steps} of {total} steps in {run.seconds / 60:.1f} min"
+        + (" (capped in wall time: the last checkpoint is evaluated)" if capped else "")
+        + f", {run.n_steps / run.seconds:.2f} steps/s with {torch.get_num_threads()} torch "
+        "thread(s) on this machine (2 cores, shared with other jobs)",
+        "- estimator: `multiscale.log_cumulants(x, scales=(1, 3), n_boot=0)`, wavelet leaders, "
+        "db3, on each of 100 training fields and 100 generated textures (same estimator, "
+        "so the small-size bias of 64x64 fields is common to both)",
+        "",
+        "| statistic | training set (mean ± sd) | generated (mean ± sd) | difference | tolerance |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for stat, tol in (("c1", 0.1), ("c2", 0.02)):
+        r = table.loc[stat]
+        lines.append(
+            f"| {stat} | {r['real']:.3f} ± {r['real_sd']:.3f} | {r['generated']:.3f} ± "
+            f"{r['generated_sd']:.3f} | {r['difference']:+.3f} | {tol} |"
+        )
+    lines += [
+        "",
+        f"- c1 within 0.1: **{abs(d1) <= 0.1}** ({d1:+.3f}); c2 within 0.02: "
+        f"**{abs(d2) <= 0.02}** ({d2:+.3f})",
+        "- reference, 100 fresh true MRW fields vs the training set: c1 "
+        f"{ref.loc['c1', 'difference']:+.3f}, c2 {ref.loc['c2', 'difference']:+.3f} "
+        "(sampling noise of the comparison)",
+        f"- reference, 100 monofractal fields (lam = 0) vs the training set: c1 "
+        f"{mono.loc['c1', 'difference']:+.3f}, c2 {mono.loc['c2', 'difference']:+.3f} "
+        "(what losing the multifractality costs)",
+        "- final losses (mean of the last 100 steps): loss_g "
+        f"{run.losses['loss_g'][-100:].mean():.3f}, "
+        f"loss_d {run.losses['loss_d'][-100:].mean():.3f}",
+        f"- marginal std of generated / training fields: {samples.std():.3f} / {data.std():.3f}",
+        "",
+    ]
+    run.save(workdir / f"study_run{tag}_seed{seed}.pt")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", action="store_true", help="run the acceptance study")
+    parser.add_argument("--minutes", type=float, default=25.0, help="wall-time cap of the study")
+    parser.add_argument("--workdir", type=Path, default=Path("runs/generative_study"))
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    parser.add_argument("--upsample", default=None, help="study variant: DCGANConfig.upsample")
+    parser.add_argument("--width", type=int, default=None, help="study variant: DCGANConfig.width")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.study:
+        overrides = {}
+        if args.upsample:
+            overrides["upsample"] = args.upsample
+        if args.width:
+            overrides["width"] = args.width
+        name = STUDY + "".join(f"-{k}-{v}" for k, v in overrides.items())
+        _write_section(name, study(args.minutes, args.workdir, **overrides))
+    else:
+        _write_section(SPEED, speed())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

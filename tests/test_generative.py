@@ -1,0 +1,253 @@
+"""Tests of textures_nb.generative: layouts, reproducibility, resumable checkpoints, bad input.
+
+Trainings here are tiny (16- or 32-sample signals and images, a few channels
+wide) so the module runs in well under a minute; the acceptance study with
+the full settings lives in benchmarks/bench_generative.py.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+
+from textures_nb import generative as gen
+
+TINY = dict(width=4, latent=8, batch_size=8, epochs=1)
+
+
+def _equal_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny networks gain nothing from threads, and on a shared machine OpenMP
+    # barriers make them crawl; restore the caller's setting afterwards
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def fields():
+    return gen.mrw_dataset(32, 16, 0.8, 0.2, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dim"),
+    [((16, 16, 16), 2), ((16, 2, 16, 16), 2), ((16, 32), 1), ((16, 3, 32), 1), ((16, 1, 16), 1)],
+)
+def test_layouts_losses_and_sample_shape(shape, dim):
+    data = np.random.default_rng(0).normal(size=shape)
+    run = gen.train(data, gen.DCGANConfig(dim=dim, **TINY), progress=False)
+    assert run.item_shape == shape[1:]
+    assert run.config.channels == (shape[1] if len(shape) == dim + 2 else 1)
+    assert run.config.size == shape[-1] and run.config.depth == run.config.resolved_depth()
+    steps = 16 // 8
+    assert {"step", "loss_g", "loss_d"} <= set(run.losses)
+    assert all(v.shape == (steps,) for v in run.losses.values())
+    np.testing.assert_array_equal(run.losses["step"], np.arange(1, steps + 1))
+    assert np.all(np.isfinite(run.losses["loss_g"])) and np.all(run.losses["loss_d"] > 0)
+    x = run.sample(5, seed=3)
+    assert x.shape == (5, *shape[1:]) and x.dtype == np.float64
+    np.testing.assert_array_equal(x, run.sample(5, seed=3))
+    assert not np.array_equal(x, run.sample(5, seed=4))
+
+
+def test_same_seed_same_weights(fields):
+    cfg = gen.DCGANConfig(**TINY)
+    a = gen.train(fields, cfg, seed=7, progress=False)
+    b = gen.train(fields, cfg, seed=7, progress=False)
+    c = gen.train(fields, cfg, seed=8, progress=False)
+    assert _equal_weights(a.generator, b.generator)
+    assert _equal_weights(a.discriminator, b.discriminator)
+    np.testing.assert_array_equal(a.losses["loss_g"], b.losses["loss_g"])
+    assert not _equal_weights(a.generator, c.generator)
+    # training leaves torch's global random state alone
+    torch.manual_seed(0)
+    before = torch.rand(3)
+    torch.manual_seed(0)
+    gen.train(fields, cfg, seed=7, progress=False)
+    assert torch.equal(torch.rand(3), before)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_resume_is_bit_identical(fields, tmp_path):
+    cfg = gen.DCGANConfig(**dict(TINY, epochs=3))  # 12 steps over 3 epochs
+    full = gen.train(fields, cfg, seed=1, progress=False)
+    ckpt = tmp_path / "run.pt"
+
+    def stop_at_7(step, texture, loss):
+        assert texture.shape == (16, 16) and np.isfinite(loss)
+        if step == 7:
+            raise _Interrupt
+
+    with pytest.raises(_Interrupt):
+        gen.train(
+            fields, cfg, seed=1, checkpoint=ckpt, checkpoint_every=3, callback=stop_at_7,
+            callback_every=1, progress=False,
+        )  # fmt: skip
+    assert int(torch.load(ckpt, weights_only=False)["step"]) == 6  # the last checkpoint
+    resumed = gen.train(fields, cfg, seed=1, checkpoint=ckpt, checkpoint_every=3, progress=False)
+    assert _equal_weights(full.generator, resumed.generator)
+    assert _equal_weights(full.discriminator, resumed.discriminator)
+    for key in full.losses:
+        np.testing.assert_array_equal(full.losses[key], resumed.losses[key])
+    # a finished checkpoint gives the run back; other settings are refused
+    again = gen.train(fields, cfg, seed=1, checkpoint=ckpt, progress=False)
+    assert _equal_weights(full.generator, again.generator)
+    with pytest.raises(ValueError, match="other settings"):
+        gen.train(fields, cfg, seed=2, checkpoint=ckpt, progress=False)
+    from_ckpt = gen.load(ckpt)
+    np.testing.assert_array_equal(from_ckpt.sample(4, seed=0), full.sample(4, seed=0))
+    assert from_ckpt.n_steps == 12 and from_ckpt.discriminator is not None
+
+
+def test_save_load_round_trip(tmp_path):
+    data = gen.bivariate_mrw_dataset(16, 16, 0.8, 0.2, rho_omega=0.5, seed=0)
+    run = gen.train(data, gen.DCGANConfig(**TINY), seed=3, progress=False)
+    run.save(tmp_path / "g.pt")
+    back = gen.load(tmp_path / "g.pt")
+    assert back.config == run.config and back.item_shape == (2, 16, 16)
+    np.testing.assert_array_equal(back.sample(6, seed=2), run.sample(6, seed=2))
+    np.testing.assert_array_equal(back.losses["loss_d"], run.losses["loss_d"])
+    with pytest.raises(ValueError, match="does not exist"):
+        gen.load(tmp_path / "missing.pt")
+
+
+def test_samples_in_data_units():
+    # channel 0 lives around 100 (sd 5), channel 1 around -3 (sd 0.1): without
+    # undoing the standardisation samples would sit near 0 with unit spread
+    rng = np.random.default_rng(1)
+    data = np.stack([100 + 5 * rng.normal(size=(32, 32)), -3 + 0.1 * rng.normal(size=(32, 32))], 1)
+    run = gen.train(data, gen.DCGANConfig(dim=1, **TINY), progress=False)
+    x = run.sample(200, seed=0)
+    np.testing.assert_allclose(x[:, 0].mean(), 100, atol=5)
+    np.testing.assert_allclose(x[:, 1].mean(), -3, atol=0.1)
+    np.testing.assert_allclose(run.mean, [100, -3], atol=1)
+    np.testing.assert_allclose(run.std, [5, 0.1], rtol=0.1)
+
+
+@pytest.mark.parametrize(("seed", "sign"), [(1, 1.0), (2, -1.0)])
+def test_learns_channel_dependence(seed, sign):
+    # known truth: channel 1 is exactly +/- channel 0 (random walks); the trained
+    # generator must reproduce that correlation, with its sign
+    rng = np.random.default_rng(seed)
+    base = np.cumsum(rng.normal(size=(256, 32)), axis=1)
+    data = np.stack([base, sign * base], axis=1)
+    cfg = gen.DCGANConfig(dim=1, width=8, latent=8, batch_size=32, epochs=25, lr_g=1e-3, lr_d=1e-3)
+    x = gen.train(data, cfg, seed=seed, progress=False).sample(100, seed=0)
+    a = x[:, 0] - x[:, 0].mean(1, keepdims=True)
+    b = x[:, 1] - x[:, 1].mean(1, keepdims=True)
+    corr = np.sum(a * b, 1) / np.sqrt(np.sum(a * a, 1) * np.sum(b * b, 1))
+    assert sign * np.mean(corr) > 0.8
+
+
+def test_bad_input_is_a_clear_value_error(fields):
+    cfg = gen.DCGANConfig(**TINY)
+    mixed = [np.zeros((16, 16)) + i for i in range(8)] + [np.ones((32, 32))]
+    with pytest.raises(ValueError, match="different shapes"):
+        gen.train(mixed, cfg, progress=False)
+    with pytest.raises(ValueError, match="fewer than batch_size"):
+        gen.train(fields[:5], cfg, progress=False)
+    bad = fields.copy()
+    bad[3, 2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        gen.train(bad, cfg, progress=False)
+    with pytest.raises(ValueError, match="4 \\* 2\\*\\*depth"):
+        gen.train(gen.patches(fields[0], 12, 16), cfg, progress=False)
+    with pytest.raises(ValueError, match="multiple of 2\\*\\*depth"):
+        gen.train(gen.patches(fields[0], 12, 16), gen.DCGANConfig(depth=3, **TINY), progress=False)
+    with pytest.raises(ValueError, match="square"):
+        gen.train(fields[:, :, :8], cfg, progress=False)
+    with pytest.raises(ValueError, match="does not match"):
+        gen.train(fields, gen.DCGANConfig(size=32, **TINY), progress=False)
+    with pytest.raises(ValueError, match="dimension"):
+        gen.train(fields[0], cfg, progress=False)
+    with pytest.raises(ValueError, match="constant"):
+        gen.train(np.ones((16, 16, 16)), cfg, progress=False)
+    with pytest.raises(ValueError, match="cannot be produced"):
+        gen.DCGANConfig(size=20, depth=3)
+    with pytest.raises(ValueError, match="upsample"):
+        gen.DCGANConfig(upsample="bilinear")
+    with pytest.raises(TypeError, match="seed"):
+        gen.train(fields, cfg, seed=1.5, progress=False)
+
+
+def test_nearest_upsampling_and_explicit_depth():
+    data = np.random.default_rng(0).normal(size=(16, 24, 24))  # 24 = 3 * 2**3
+    run = gen.train(data, gen.DCGANConfig(depth=3, upsample="nearest", **TINY), progress=False)
+    assert run.config.base() == 3
+    assert run.sample(2).shape == (2, 24, 24)
+
+
+def test_repeat_training_keeps_good_seeds_and_parallel_matches_serial(fields):
+    cfg = gen.DCGANConfig(**TINY)
+    rep = gen.repeat_training(fields, cfg, [0, -1, 1], progress=False)
+    assert sorted(rep.runs) == [0, 1] and list(rep.errors) == [-1]
+    assert "seed" in rep.errors[-1]
+    assert set(rep.losses) == {0, 1} and set(rep.generators) == {0, 1}
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        par = gen.repeat_training(fields, cfg, [1], executor=pool, progress=False)
+    np.testing.assert_allclose(par.runs[1].sample(3), rep.runs[1].sample(3), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="empty"):
+        gen.repeat_training(fields, cfg, [], progress=False)
+
+
+def test_patches_are_crops_of_the_sample():
+    img = np.random.default_rng(0).normal(size=(2, 40, 50))
+    p = gen.patches(img, 16, 20, seed=1)
+    assert p.shape == (20, 2, 16, 16)
+    np.testing.assert_array_equal(p, gen.patches(img, 16, 20, seed=1))
+    # every patch is found in the sample at some offset
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    windows = sliding_window_view(img, (16, 16), axis=(1, 2))  # (2, 25, 35, 16, 16)
+    for q in p[:5]:
+        hits = np.all(windows == q[:, None, None], axis=(0, 3, 4))
+        assert hits.sum() == 1
+    sig = np.arange(100.0)
+    s = gen.patches(sig, 10, 7, seed=0)
+    assert s.shape == (7, 10) and np.all(np.diff(s, axis=1) == 1)
+    with pytest.raises(ValueError, match="exceeds"):
+        gen.patches(img, 45, 3)
+
+
+def test_mrw_dataset_and_comparison_against_truth():
+    # known truth: two independent MRW sets agree; lam = 0.2 vs lam = 0 differ in
+    # c2 (biased at 64x64, but the same estimator on both sides)
+    a = gen.mrw_dataset(40, 64, 0.8, 0.2, seed=0)
+    b = gen.mrw_dataset(40, 64, 0.8, 0.2, seed=1)
+    flat = gen.mrw_dataset(40, 64, 0.8, 0.0, seed=2)
+    np.testing.assert_array_equal(a, gen.mrw_dataset(40, 64, 0.8, 0.2, seed=0))
+    same = gen.compare_log_cumulants(a, b)
+    diff = gen.compare_log_cumulants(a, flat)
+    assert abs(same.loc["c1", "difference"]) < 0.05 and abs(same.loc["c2", "difference"]) < 0.02
+    assert diff.loc["c2", "difference"] > 0.03  # lam = 0 is less negative
+    assert list(same.columns[:5]) == ["real", "real_sd", "generated", "generated_sd", "difference"]
+
+
+def test_bivariate_comparison_reports_joint_statistics():
+    a = gen.bivariate_mrw_dataset(12, 64, 0.8, 0.3, rho_omega=0.9, seed=0)
+    assert a.shape == (12, 2, 64, 64)
+    tab = gen.compare_log_cumulants(a, a[::-1], n=None)
+    assert {"c1[0]", "c2[1]", "c11", "rho_mf"} <= set(tab.index)
+    np.testing.assert_allclose(tab["difference"], 0, atol=1e-12)
+    assert tab.loc["rho_mf", "real"] > 0.3
+
+
+def test_plot_losses(fields):
+    rep = gen.repeat_training(fields, gen.DCGANConfig(**TINY), [0, 1], progress=False)
+    fig = gen.plot_losses(rep, smooth=1)
+    assert len(fig.data) == 4
+    np.testing.assert_allclose(fig.data[0].y, rep.runs[0].losses["loss_g"])
+    with pytest.raises(TypeError, match="GANRun"):
+        gen.plot_losses([1, 2])

@@ -1,4 +1,4 @@
-"""Batch execution of notebooks (textures_nb.batch and ``python -m textures_nb run``).
+"""Batch execution of notebooks (textures_nb.batch, ``python -m textures_nb run/batch``).
 
 Notebooks are built in tmp_path; each papermill run takes about a second or
 three, so the executed runs are shared through module-scoped fixtures.
@@ -9,20 +9,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from textures_nb.__main__ import main
 from textures_nb.batch import (
+    RESULTS_ENV,
     NotebookRun,
     collect_notebooks,
+    expand_grid,
     format_run,
+    load_grid,
+    open_executor,
     parse_value,
+    record,
+    recorded,
+    run_grid,
+    run_id,
     run_notebooks,
+    summary,
     timestamped_dir,
 )
 
@@ -46,6 +57,7 @@ def notebooks(tmp_path_factory) -> dict[str, Path]:
             new_code_cell("seed = 0\nn = 2", metadata={"tags": ["parameters"]}),
             # relative path: proves the kernel runs in the notebook's folder
             new_code_cell("print('n =', n, open('data.txt').read().strip())"),
+            new_code_cell("from textures_nb import record\nrecord('n', n)"),
         ],
     )
     bad = _write(
@@ -114,6 +126,13 @@ def test_good_copy_holds_injected_parameter(api_runs):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "n = 7" in injected[0].source
     assert "n = 7 found" in _outputs_text(good.output)
+
+
+def test_run_notebooks_stores_recorded_results(api_runs):
+    runs, out = api_runs
+    assert runs[1].results == {"n": 7}
+    assert json.loads((out / "good.results.json").read_text()) == {"n": 7}
+    assert runs[0].results == {} and not (out / "bad.results.json").exists()
 
 
 def test_format_run_lines():
@@ -213,3 +232,251 @@ def test_cli_rejects_bad_parameter_name(notebooks, tmp_path, capsys):
     code = main(["run", str(notebooks["good"]), "--out", str(tmp_path), "-p", "1x", "3"])
     assert code == 2
     assert "1x" in capsys.readouterr().err
+
+
+# --- record --------------------------------------------------------------------
+
+
+def test_record_outside_a_batch_keeps_values_in_memory(monkeypatch):
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    assert record("h", np.float64(0.25)) is None  # nothing shown in a notebook
+    record("arr", np.arange(3))
+    record("nested", {"c": (np.int64(1), np.array([0.5]))})
+    stored = recorded()
+    assert stored["h"] == 0.25 and type(stored["h"]) is float
+    assert stored["arr"] == [0, 1, 2] and stored["nested"] == {"c": [1, [0.5]]}
+
+
+def test_record_writes_all_values_as_json(tmp_path, monkeypatch):
+    target = tmp_path / "sub" / "results.json"
+    monkeypatch.setenv(RESULTS_ENV, str(target))
+    record("first", np.float32(1.5))
+    record("second", np.array([[1, 2]]))
+    stored = json.loads(target.read_text())
+    assert stored["first"] == 1.5 and stored["second"] == [[1, 2]]
+    assert [p.name for p in target.parent.iterdir()] == ["results.json"]  # no temp left
+
+
+@pytest.mark.parametrize(("name", "value"), [("x", object()), ("x", {1: 2}), ("", 1), (3, 1)])
+def test_record_rejects_what_json_cannot_hold(name, value):
+    with pytest.raises(TypeError, match="record"):
+        record(name, value)
+
+
+# --- grids -----------------------------------------------------------------------------
+
+# Recorded values have a known truth: numpy computes them here too. A run fails
+# when TINY_FAIL_SEED names its seed (environment variables reach the kernel).
+TINY_CELLS = [
+    "import os\nimport numpy as np\nfrom textures_nb import record",
+    "x = np.random.default_rng(seed).normal(size=n)\nrecord('mean', x.mean())",
+    "if os.environ.get('TINY_FAIL_SEED') == str(seed):\n"
+    "    raise RuntimeError('failing on purpose')",
+    "record('last', x[-1])",
+]
+SEEDS = [0, 1, 2, 3]
+
+
+def _truth(seed: int, n: int = 16) -> dict:
+    x = np.random.default_rng(seed).normal(size=n)
+    return {"mean": x.mean(), "last": x[-1]}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    cells = [
+        new_markdown_cell("# Tiny"),
+        new_code_cell(
+            "seed = 0  # random seed\nn = 16  # sample size", metadata={"tags": ["parameters"]}
+        ),
+    ]
+    cells += [new_code_cell(src) for src in TINY_CELLS]
+    return _write(tmp_path_factory.mktemp("grid") / "tiny.ipynb", cells)
+
+
+@pytest.fixture(scope="module")
+def serial(tiny, tmp_path_factory):
+    """4 runs in series with seed 2 failing, then fixed and rerun on 2 threads."""
+    out = tmp_path_factory.mktemp("serial")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINY_FAIL_SEED", "2")
+        first = run_grid(tiny, {"seed": SEEDS}, out, workers=1, progress=False)
+    table_failed = summary(out)
+    mtimes = {r.run_id: r.output.stat().st_mtime_ns for r in first if r.ok}
+    second = run_grid(tiny, {"seed": SEEDS}, out, workers=2, progress=False)
+    return {"out": out, "first": first, "failed": table_failed, "mtimes": mtimes, "second": second}
+
+
+@pytest.fixture(scope="module")
+def on_dask(tiny, tmp_path_factory):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path_factory.mktemp("dask")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        runs = run_grid(tiny, {"seed": SEEDS}, out, client, progress=False)
+    return {"out": out, "runs": runs}
+
+
+def test_failing_run_reports_cell_and_error_and_keeps_the_others(serial):
+    first = serial["first"]
+    assert [r.parameters["seed"] for r in first] == SEEDS
+    assert [r.status for r in first] == ["ok", "ok", "failed", "ok"]
+    bad = first[2]
+    assert bad.cell == 4 and bad.error == "RuntimeError: failing on purpose"
+    assert bad.results == {"mean": pytest.approx(_truth(2)["mean"])}  # recorded before failing
+    for r in first[:2] + first[3:]:
+        assert r.results == pytest.approx(_truth(r.parameters["seed"]))
+    table = serial["failed"]
+    assert list(table["status"]) == ["ok", "ok", "failed", "ok"]
+    assert list(table["seed"]) == SEEDS
+    assert table.loc[2, "cell"] == 4 and "failing on purpose" in table.loc[2, "error"]
+    assert np.isnan(table.loc[2, "last"]) and table.loc[3, "last"] == pytest.approx(
+        _truth(3)["last"]
+    )
+
+
+def test_rerun_completes_only_the_missing_run(serial):
+    second = serial["second"]
+    assert [r.resumed for r in second] == [True, True, False, True]
+    assert all(r.ok for r in second)
+    for r in second:
+        if r.resumed:  # untouched on disk
+            assert r.output.stat().st_mtime_ns == serial["mtimes"][r.run_id]
+    assert second[2].results == pytest.approx(_truth(2))
+    assert list(summary(serial["out"])["status"]) == ["ok"] * 4
+
+
+def test_dask_cluster_gives_the_serial_results(serial, on_dask):
+    assert all(r.ok and not r.resumed for r in on_dask["runs"])
+    dask_table = summary(on_dask["out"])
+    serial_table = summary(serial["out"])
+    cols = ["run_id", "seed", "mean", "last"]
+    assert dask_table[cols].equals(serial_table[cols])
+    for _, row in dask_table.iterrows():
+        assert row["mean"] == pytest.approx(_truth(row["seed"])["mean"], abs=1e-12)
+
+
+def test_killed_run_is_redone_by_the_cli_and_summary_survives(tiny, on_dask, capsys):
+    out = on_dask["out"]
+    victim = on_dask["runs"][1]
+    # what a kill leaves: status "started" (or none), a partial notebook, no results
+    (victim.output.parent / "status.json").unlink()
+    victim.output.write_text("{")
+    (victim.output.parent / "results.json").unlink()
+    table = summary(out)
+    assert list(table["status"]) == ["ok", "missing", "ok", "ok"]
+    assert table.loc[0, "mean"] == pytest.approx(_truth(0)["mean"])
+    grid = tiny.parent / "grid.yaml"
+    grid.write_text("seed: [0, 1, 2, 3]\n")
+    code = main(["batch", str(tiny), "--grid", str(grid), "--out", str(out), "--workers", "1"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert text.count("finished earlier, skipped") == 3
+    assert "4 run(s): 4 ok (3 finished earlier), 0 failed" in text
+    after = summary(out)
+    assert list(after["status"]) == ["ok"] * 4
+    assert after.loc[1, "mean"] == pytest.approx(_truth(1)["mean"])
+
+
+def test_cli_batch_fixed_parameter_and_failure_exit_1(tiny, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TINY_FAIL_SEED", "5")
+    out = tmp_path / "runs"
+    code = main(["batch", str(tiny), "-p", "seed", "5", "-p", "n", "4", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert "(cell 4: RuntimeError: failing on purpose)" in text
+    (folder,) = out.iterdir()
+    assert folder.name == run_id(tiny, {"seed": 5, "n": 4})
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "failed" and status["parameters"] == {"seed": 5, "n": 4}
+    assert json.loads((folder / "results.json").read_text())["mean"] == pytest.approx(
+        _truth(5, n=4)["mean"]
+    )
+
+
+# --- bad input: clear errors before any work ------------------------------------------------
+
+
+def test_unknown_parameter_is_refused_before_any_run(tiny, tmp_path):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['sed'\].*\['n', 'seed'\]"):
+        run_grid(tiny, {"sed": [1, 2]}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_notebook_without_parameters_cell_is_refused(notebooks, tmp_path):
+    with pytest.raises(ValueError, match="no cell tagged 'parameters'"):
+        run_grid(notebooks["bad"], {"x": [1]}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ([0, 1], "mapping of parameter name"),
+        ({"seed": 3}, "must be a list"),
+        ({"seed": "abc"}, "must be a list"),
+        ({"seed": []}, "is empty"),
+        ({"seed": [1, 1]}, "repeat"),
+        ({"1x": [1]}, "identifier"),
+    ],
+)
+def test_bad_grid_is_refused_before_any_run(tiny, tmp_path, grid, message):
+    with pytest.raises(ValueError, match=message):
+        run_grid(tiny, grid, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_is_refused_before_any_run(tiny, tmp_path):
+    with pytest.raises(ValueError, match="no Dask scheduler reachable at 'tcp://127.0.0.1:1'"):
+        run_grid(tiny, {"seed": [0]}, tmp_path / "out", "tcp://127.0.0.1:1", scheduler_timeout=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_parameter_in_grid_and_fixed_is_refused(tiny, tmp_path):
+    with pytest.raises(ValueError, match="both fixed and in the grid"):
+        run_grid(tiny, {"seed": [0]}, tmp_path / "out", parameters={"seed": 1})
+
+
+def test_open_executor_rejects_other_types():
+    with pytest.raises(TypeError, match="executor"), open_executor(3):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("seed: 3\n", "must be a list"), ("- 1\n- 2\n", "mapping"), ("seed: [1\n", "not valid YAML")],
+)
+def test_cli_bad_grid_file_exits_2(tiny, tmp_path, capsys, text, message):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(text)
+    code = main(["batch", str(tiny), "--grid", str(grid), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_unknown_parameter_exits_2(tiny, tmp_path, capsys):
+    code = main(["batch", str(tiny), "-p", "sead", "1", "--out", str(tmp_path / "out")])
+    assert code == 2 and "sead" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_load_and_expand_grid(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("seed: [0, 1]\nmethod: [gram, swd]\n")
+    grid = load_grid(path)
+    points = expand_grid(grid, {"n": 8})
+    assert points == [{"n": 8, "seed": s, "method": m} for s in (0, 1) for m in ("gram", "swd")]
+    assert expand_grid(None) == [{}]
+
+
+def test_run_id_is_deterministic_and_distinct():
+    a = run_id("x/tiny.ipynb", {"seed": 1, "n": 2})
+    assert a == run_id("y/tiny.ipynb", {"n": 2, "seed": 1})  # order does not matter
+    assert a.startswith("tiny_n=2_seed=1_")
+    assert a != run_id("tiny.ipynb", {"seed": 1, "n": 3})
+    assert run_id("t.ipynb", {"m": "a/b"}) != run_id("t.ipynb", {"m": "a b"})  # same readable part

@@ -8,7 +8,13 @@ module:
 - :mod:`textures_nb.multiscale`: wavelet coefficients and leaders,
   log-cumulants, structure functions, bivariate multifractal analysis.
 - :mod:`textures_nb.synthesis`: texture synthesis (deep and classical).
-- :mod:`textures_nb.batch`: run notebooks with papermill.
+- :mod:`textures_nb.batch`: run notebooks with papermill, alone or over a
+  parameter grid (locally or on Dask).
+- :mod:`textures_nb.confidence`: how much to trust an output: spread over
+  repeats from scratch, consensus clustering.
+
+``textures_nb.record(name, value)`` stores a key result of a notebook for
+batch summaries (see :func:`textures_nb.batch.record`).
 
 Submodules are imported lazily, so ``import textures_nb`` stays cheap.
 """
@@ -34,10 +40,15 @@ _SUBMODULES = {
     "confidence",
 }
 
-__all__ = sorted(_SUBMODULES) + ["__version__"]
+# functions re-exported at the top level: name -> module holding them
+_FUNCTIONS = {"record": "batch"}
+
+__all__ = sorted(_SUBMODULES | set(_FUNCTIONS)) + ["__version__"]
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(f"{__name__}.{_FUNCTIONS[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

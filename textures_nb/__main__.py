@@ -1,8 +1,14 @@
-"""Command line: ``python -m textures_nb {run,notebooks} ...``.
+"""Command line: ``python -m textures_nb {run,batch,notebooks} ...``.
 
 ``run``
     Execute notebooks with papermill into ``<out>/<YYYYmmdd-HHMMSS>/``,
     one status line per notebook, exit status 1 if any failed.
+``batch``
+    Run one notebook over a parameter grid (``--grid grid.yaml`` and/or
+    ``-p name value``) into ``<out>/<run-id>/``, in parallel on local
+    kernels or on a Dask cluster (``--scheduler``); finished runs are
+    skipped; prints a summary table of the recorded results, exit status 1
+    if any run failed.
 ``notebooks``
     Re-execute the stored notebooks in place and strip their outputs
     (what ``make notebooks`` does); ``--check`` only reports problems.
@@ -51,6 +57,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
 
+    batch = sub.add_parser(
+        "batch",
+        help="run one notebook over a parameter grid (resumable, local or Dask)",
+        description="Run NOTEBOOK once per point of a parameter grid into OUT/<run-id>/ "
+        "(executed notebook, results.json, status.json). Runs that finished ok are "
+        "skipped, so rerunning completes only what is missing.",
+    )
+    batch.add_argument("notebook", metavar="NOTEBOOK", help="the notebook to run")
+    batch.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="fixed parameter for every run (repeatable), read as a Python literal when possible",
+    )
+    batch.add_argument(
+        "--grid", metavar="FILE", help="YAML mapping of parameter name -> list of values"
+    )
+    batch.add_argument("--out", required=True, metavar="DIR", help="root folder of the runs")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel local runs (default: number of CPUs); ignored with --scheduler",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (default: run locally)",
+    )
+    batch.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="per-cell time limit (s)"
+    )
+    batch.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+
     nbs = sub.add_parser(
         "notebooks",
         help="re-execute stored notebooks in place and strip their outputs",
@@ -87,13 +131,10 @@ def _collect(paths: Sequence[str]):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from textures_nb.batch import parse_value, run_notebooks, timestamped_dir
+    from textures_nb.batch import run_notebooks, timestamped_dir
 
     notebooks = _collect(args.paths)
-    bad = [name for name, _ in args.parameter if not name.isidentifier()]
-    if bad:
-        raise _UsageError(f"parameter name(s) {bad} are not valid Python identifiers.")
-    parameters = {name: parse_value(value) for name, value in args.parameter}
+    parameters = _parameters(args.parameter)
     out_dir = timestamped_dir(args.out)
     start = time.perf_counter()
     runs = run_notebooks(notebooks, out_dir, parameters=parameters or None, kernel_name=args.kernel)
@@ -103,6 +144,54 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - start:.1f} s -> {out_dir}"
     )
     return 1 if n_failed else 0
+
+
+def _parameters(pairs) -> dict:
+    from textures_nb.batch import parse_value
+
+    bad = [name for name, _ in pairs if not name.isidentifier()]
+    if bad:
+        raise _UsageError(f"parameter name(s) {bad} are not valid Python identifiers.")
+    return {name: parse_value(value) for name, value in pairs}
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from textures_nb.batch import load_grid, run_grid, summary
+
+    parameters = _parameters(args.parameter)
+    if args.workers is not None and args.workers < 1:
+        raise _UsageError(f"--workers must be >= 1, got {args.workers}.")
+    start = time.perf_counter()
+    try:
+        grid = load_grid(args.grid) if args.grid else None
+        runs = run_grid(
+            args.notebook,
+            grid,
+            args.out,
+            args.scheduler,
+            parameters=parameters,
+            workers=args.workers,
+            kernel_name=args.kernel,
+            timeout=args.timeout,
+        )
+    except (FileNotFoundError, ValueError, TypeError) as exc:
+        raise _UsageError(str(exc)) from exc
+    table = summary(args.out)
+    with _wide_pandas():
+        print(table.drop(columns=["error"]).to_string(index=False))
+    n_failed = sum(not r.ok for r in runs)
+    n_skipped = sum(r.resumed for r in runs)
+    print(
+        f"{len(runs)} run(s): {len(runs) - n_failed} ok ({n_skipped} finished earlier), "
+        f"{n_failed} failed in {time.perf_counter() - start:.1f} s -> {args.out}"
+    )
+    return 1 if n_failed else 0
+
+
+def _wide_pandas():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 50)
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
@@ -121,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    commands = {"run": _cmd_run, "notebooks": _cmd_notebooks}
+    commands = {"run": _cmd_run, "batch": _cmd_batch, "notebooks": _cmd_notebooks}
     try:
         return commands[args.command](args)
     except _UsageError as exc:

@@ -24,6 +24,19 @@ import time
 from collections.abc import Sequence
 
 
+def _add_parameter_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=f"{what} (repeatable); VALUE is read as a Python literal when possible "
+        "(3, 0.5, True, [1, 2]) else as a string",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m textures_nb",
@@ -45,16 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         help="notebooks or folders of notebooks (default: notebooks)",
     )
     run.add_argument("--out", default="runs", help="root folder of the runs (default: runs)")
-    run.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="inject a parameter into every notebook (repeatable); VALUE is read as a "
-        "Python literal when possible (3, 0.5, True, [1, 2]) else as a string",
-    )
+    _add_parameter_option(run, "inject a parameter into every notebook")
     run.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
 
     batch = sub.add_parser(
@@ -65,15 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         "skipped, so rerunning completes only what is missing.",
     )
     batch.add_argument("notebook", metavar="NOTEBOOK", help="the notebook to run")
-    batch.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="fixed parameter for every run (repeatable), read as a Python literal when possible",
-    )
+    _add_parameter_option(batch, "fixed parameter for every run")
     batch.add_argument(
         "--grid", metavar="FILE", help="YAML mapping of parameter name -> list of values"
     )

@@ -739,6 +739,15 @@ def _kmeanspp(X: np.ndarray, sq: np.ndarray, k: int, rng: np.random.Generator) -
 # --- figures -----------------------------------------------------------------------------
 
 
+def _ordered_items(result, k, names):
+    """Checked ``k``, the items table and the item order (by cluster, then membership)."""
+    _check_result(result, ConsensusResult, "consensus_clustering")
+    k = result._k(k)
+    items = result.items(k, names=names)
+    order = np.lexsort((-items["membership"].to_numpy(), items["cluster"].to_numpy()))
+    return k, items, order
+
+
 def plot_consensus(
     result: ConsensusResult, k: int | None = None, *, names: Sequence[str] | None = None
 ):
@@ -758,10 +767,7 @@ def plot_consensus(
     """
     import plotly.graph_objects as go
 
-    _check_result(result, ConsensusResult, "consensus_clustering")
-    k = result._k(k)
-    items = result.items(k, names=names)
-    order = np.lexsort((-items["membership"].to_numpy(), items["cluster"].to_numpy()))
+    k, items, order = _ordered_items(result, k, names)
     C = result.consensus[k][np.ix_(order, order)]
     labels = (
         [str(items["name"].iloc[i]) for i in order]
@@ -818,10 +824,7 @@ def plot_membership(
     """
     import plotly.graph_objects as go
 
-    _check_result(result, ConsensusResult, "consensus_clustering")
-    k = result._k(k)
-    items = result.items(k, names=names)
-    order = np.lexsort((-items["membership"].to_numpy(), items["cluster"].to_numpy()))
+    k, items, order = _ordered_items(result, k, names)
     fig = go.Figure()
     for c in range(k):
         idx = [i for i in order if items["cluster"].iloc[i] == c]

@@ -26,9 +26,24 @@ def test_explorer_sliders_drive_the_callback():
     w = mrw_explorer(n=2**12, seed=0)
     h_slider, lam_slider = w.children[:2]
     assert (h_slider.description, lam_slider.description) == ("H", "lam")
-    lam_slider.value = 0.3
-    w.update()
-    assert "lam=0.30" in w.result.layout.title.text
+    lam_slider.value = 0.3  # the observer redraws
+    assert "lam=0.30" in w.figure.layout.title.text
+    h_slider.value = 0.8
+    assert "H=0.80, lam=0.30" in w.figure.layout.title.text
+
+
+def test_explorer_updates_its_display_in_place():
+    pytest.importorskip("ipywidgets")
+    w = mrw_explorer(n=2**12, seed=0)
+    updated = []
+
+    class Handle:
+        def update(self, fig):
+            updated.append(fig)
+
+    w._handle = Handle()
+    w.children[1].value = 0.1
+    assert updated and updated[-1] is w.figure and "lam=0.10" in w.figure.layout.title.text
 
 
 def test_bad_length():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._checks import check_positive_int
 
-__all__ = ["mrw_log_scale_figure", "mrw_explorer"]
+__all__ = ["MRWExplorer", "mrw_explorer", "mrw_log_scale_figure"]
 
 
 def mrw_log_scale_figure(
@@ -49,24 +49,65 @@ def mrw_log_scale_figure(
     )
 
 
-def mrw_explorer(*, n: int = 2**14, seed: int = 0):
+class MRWExplorer:
+    """Sliders for ``H`` and ``lam`` above the MRW log-scale diagrams they redraw.
+
+    The figure is shown once with a display id and replaced in place when a
+    slider moves (``DisplayHandle.update``); no ``Output`` widget captures it,
+    which keeps papermill and nbclient runs of the notebook from stalling on
+    widget output messages.
+
+    Attributes
+    ----------
+    children : tuple of ipywidgets.FloatSlider
+        The ``H`` and ``lam`` sliders.
+    figure : plotly.graph_objects.Figure
+        The figure for the current slider values.
+    """
+
+    def __init__(self, *, n: int = 2**14, seed: int = 0) -> None:
+        import ipywidgets as widgets
+
+        self._n, self._seed = n, seed
+        self.children = (
+            widgets.FloatSlider(value=0.7, min=0.6, max=0.95, step=0.05, description="H"),
+            widgets.FloatSlider(value=0.2, min=0.0, max=0.4, step=0.05, description="lam"),
+        )
+        self._handle = None
+        self.figure = None
+        self.update()
+        for slider in self.children:
+            slider.observe(self.update, names="value")
+
+    def update(self, change=None) -> None:
+        """Redraw for the current slider values (the sliders' observer)."""
+        H, lam = (slider.value for slider in self.children)
+        self.figure = mrw_log_scale_figure(H, lam, n=self._n, seed=self._seed)
+        if self._handle is not None:
+            self._handle.update(self.figure)
+
+    def _ipython_display_(self) -> None:
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        display(widgets.HBox(list(self.children)))
+        self._handle = display(self.figure, display_id=True)
+
+
+def mrw_explorer(*, n: int = 2**14, seed: int = 0) -> MRWExplorer:
     """Sliders for ``H`` and ``lam`` that redraw the MRW log-scale diagrams.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples of each simulated MRW.
+    seed : int
+        Random seed (the same noise for every slider position).
 
     Returns
     -------
-    ipywidgets.interactive
-        Display it in a notebook; ``.children[:2]`` are the sliders.
+    MRWExplorer
+        Display it in a notebook; ``.children`` are the sliders, ``.figure``
+        the current figure.
     """
-    import ipywidgets as widgets
-    from IPython.display import display
-
-    def _show(H=0.7, lam=0.2):
-        fig = mrw_log_scale_figure(H, lam, n=n, seed=seed)
-        display(fig)
-        return fig
-
-    return widgets.interactive(
-        _show,
-        H=widgets.FloatSlider(value=0.7, min=0.6, max=0.95, step=0.05, description="H"),
-        lam=widgets.FloatSlider(value=0.2, min=0.0, max=0.4, step=0.05, description="lam"),
-    )
+    return MRWExplorer(n=n, seed=seed)

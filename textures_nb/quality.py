@@ -90,7 +90,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
-from .multiscale import _wavelet, wavelet_coefs, wavelet_leaders
+from .multiscale import _n_details, _wavelet, wavelet_coefs, wavelet_leaders
 
 __all__ = [
     "INDICES",
@@ -224,14 +224,6 @@ def _crop(a: np.ndarray, start: Sequence[int], window: Sequence[int]) -> np.ndar
 # --------------------------------------------------------------------------
 
 
-def _n_coefs(n: int, n_taps: int, j: int) -> int:
-    for _ in range(j):
-        if n < n_taps:
-            return 0
-        n = (n - n_taps) // 2 + 1
-    return n
-
-
 def _available_scales(window: Sequence[int], other: Sequence[int], wavelet: str) -> int:
     """Coarsest scale with at least 8 leaders (3 x 3 in 2D) in a window and in ``other``."""
     n_taps = _wavelet(wavelet).dec_len
@@ -239,7 +231,7 @@ def _available_scales(window: Sequence[int], other: Sequence[int], wavelet: str)
     need = _MIN_LEADERS[dim]
     j = 0
     while True:
-        counts = [[_n_coefs(n, n_taps, j + 1) - 2 for n in shape] for shape in (window, other)]
+        counts = [[_n_details(n, n_taps, j + 1) - 2 for n in shape] for shape in (window, other)]
         if any(min(c) < 1 or int(np.prod(c)) < need for c in counts):
             return j
         j += 1

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from textures_nb import batch
 from textures_nb.__main__ import main
 from textures_nb.batch import (
     RESULTS_ENV,
@@ -480,3 +481,30 @@ def test_run_id_is_deterministic_and_distinct():
     assert a.startswith("tiny_n=2_seed=1_")
     assert a != run_id("tiny.ipynb", {"seed": 1, "n": 3})
     assert run_id("t.ipynb", {"m": "a/b"}) != run_id("t.ipynb", {"m": "a b"})  # same readable part
+
+
+def test_parallel_local_runs_split_the_cores(tmp_path, monkeypatch):
+    # each concurrent kernel gets cpu_count // workers BLAS/OpenMP threads
+    for var in batch._THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 4)
+    cells = [
+        new_markdown_cell("# Threads"),
+        new_code_cell("seed = 0  # random seed", metadata={"tags": ["parameters"]}),
+        new_code_cell(
+            "import os\nfrom textures_nb import record\n"
+            "record('omp', os.environ.get('OMP_NUM_THREADS', 'unset'))"
+        ),
+    ]
+    nb = _write(tmp_path / "threads.ipynb", cells)
+    runs = batch.run_grid(nb, {"seed": [0, 1]}, tmp_path / "out", workers=2, progress=False)
+    assert [r.results["omp"] for r in runs] == ["2", "2"]
+    serial = batch.run_grid(nb, {"seed": [5]}, tmp_path / "serial", workers=1, progress=False)
+    assert serial[0].results["omp"] == "unset"
+
+
+def test_thread_limits_set_by_the_user_win(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    env = batch._thread_env(3)
+    assert "OMP_NUM_THREADS" not in env and set(env.values()) <= {"3"}
+    assert batch._thread_env(None) == {}

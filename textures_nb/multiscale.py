@@ -441,6 +441,15 @@ def _multires(
     )
 
 
+def _scale_pair(scales) -> tuple[int, int]:
+    """``scales`` as two positive ints ``(j1, j2)``; order is the caller's to check."""
+    try:
+        j1, j2 = scales
+    except (TypeError, ValueError):
+        raise TypeError(f"`scales` must be a pair (j1, j2) of integers, got {scales!r}.") from None
+    return check_positive_int(j1, "scales[0] (j1)"), check_positive_int(j2, "scales[1] (j2)")
+
+
 def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
     n_taps = _wavelet(wavelet).dec_len
     if scales is None:
@@ -453,12 +462,7 @@ def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
                 f"with {wavelet!r}: use at least {_min_length(3, n_taps, ndim)} samples per side."
             )
         return j1, j2
-    try:
-        j1, j2 = scales
-    except (TypeError, ValueError):
-        raise TypeError(f"`scales` must be a pair (j1, j2) of integers, got {scales!r}.") from None
-    j1 = check_positive_int(j1, "scales[0] (j1)")
-    j2 = check_positive_int(j2, "scales[1] (j2)")
+    j1, j2 = _scale_pair(scales)
     if j1 >= j2:
         raise ValueError(
             f"`scales`=({j1}, {j2}) is out of order or has a single scale: a slope needs "

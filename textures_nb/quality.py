@@ -90,7 +90,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
-from .multiscale import _n_details, _wavelet, wavelet_coefs, wavelet_leaders
+from .multiscale import _n_details, _scale_pair, _wavelet, wavelet_coefs, wavelet_leaders
 
 __all__ = [
     "INDICES",
@@ -246,12 +246,7 @@ def _check_scales(scales, j_ok: int, window) -> list[int]:
                 "indices without 'leaders', 'wavelet', 'structure' and 'cross'."
             )
         return list(range(1, j_ok + 1))
-    try:
-        j1, j2 = scales
-    except (TypeError, ValueError):
-        raise TypeError(f"`scales` must be a pair (j1, j2) of integers, got {scales!r}.") from None
-    j1 = check_positive_int(j1, "scales[0] (j1)")
-    j2 = check_positive_int(j2, "scales[1] (j2)")
+    j1, j2 = _scale_pair(scales)
     if j1 > j2:
         raise ValueError(f"`scales`=({j1}, {j2}) is out of order; use j1 <= j2.")
     if j2 > j_ok:

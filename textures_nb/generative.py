@@ -328,6 +328,15 @@ def _channel_stats(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return arr.mean(axis=axes).reshape(shape), arr.std(axis=axes).reshape(shape)
 
 
+def _realisations(n, size, dim) -> tuple[int, int | tuple[int, int]]:
+    """Checked number of realisations and the shape of one: ``size`` or ``(size, size)``."""
+    n = check_positive_int(n, "n")
+    size = check_positive_int(size, "size")
+    if dim not in (1, 2):
+        raise ValueError(f"`dim` must be 1 or 2, got {dim!r}.")
+    return n, (size if dim == 1 else (size, size))
+
+
 def mrw_dataset(
     n: int, size: int, H: float, lam: float, seed=0, *, dim: int = 2, L: float | None = None
 ) -> np.ndarray:
@@ -361,11 +370,7 @@ def mrw_dataset(
     """
     from .processes import mrw
 
-    n = check_positive_int(n, "n")
-    size = check_positive_int(size, "size")
-    if dim not in (1, 2):
-        raise ValueError(f"`dim` must be 1 or 2, got {dim!r}.")
-    shape = size if dim == 1 else (size, size)
+    n, shape = _realisations(n, size, dim)
     rng = as_generator(seed)
     return np.stack([mrw(shape, H, lam, L=L, seed=rng) for _ in range(n)])
 
@@ -404,11 +409,7 @@ def bivariate_mrw_dataset(
     """
     from .processes import bivariate_mrw
 
-    n = check_positive_int(n, "n")
-    size = check_positive_int(size, "size")
-    if dim not in (1, 2):
-        raise ValueError(f"`dim` must be 1 or 2, got {dim!r}.")
-    shape = size if dim == 1 else (size, size)
+    n, shape = _realisations(n, size, dim)
     rng = as_generator(seed)
     return np.stack(
         [

@@ -310,6 +310,18 @@ def _available(name: str) -> bool:
     return True
 
 
+def _assemble(images, labels, groups, class_names, sources, standardize) -> TextureDatabase:
+    """One database from per-source patch stacks and their per-patch labels and groups."""
+    stack = np.concatenate(images)
+    return TextureDatabase(
+        images=standardize_patches(stack) if standardize else stack,
+        labels=np.asarray(labels, dtype=int),
+        class_names=class_names,
+        groups=np.asarray(groups, dtype=int),
+        sources=sources,
+    )
+
+
 def demo_database(
     n_per_class: int = 32,
     patch: int = 64,
@@ -400,14 +412,7 @@ def demo_database(
                 groups += [next_group + f] * count
             next_group += n_fields
         labels += [label] * n_per_class
-    stack = np.concatenate(images)
-    return TextureDatabase(
-        images=standardize_patches(stack) if standardize else stack,
-        labels=np.asarray(labels, dtype=int),
-        class_names=names,
-        groups=np.asarray(groups, dtype=int),
-        sources=sources,
-    )
+    return _assemble(images, labels, groups, names, sources, standardize)
 
 
 # --------------------------------------------------------------------------
@@ -553,11 +558,6 @@ def load_image_folder(
         images.append(tiles)
         labels += [label] * len(tiles)
         groups += [g] * len(tiles)
-    stack = np.concatenate(images)
-    return TextureDatabase(
-        images=standardize_patches(stack) if standardize else stack,
-        labels=np.asarray(labels, dtype=int),
-        class_names=class_names,
-        groups=np.asarray(groups, dtype=int),
-        sources=[str(f) for _, f in labelled],
+    return _assemble(
+        images, labels, groups, class_names, [str(f) for _, f in labelled], standardize
     )

@@ -11,7 +11,13 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_finite_array", "check_positive_int", "check_in_range", "as_generator"]
+__all__ = [
+    "as_finite_array",
+    "check_positive_int",
+    "check_in_range",
+    "as_generator",
+    "torch_seed",
+]
 
 
 def as_finite_array(
@@ -106,3 +112,18 @@ def as_generator(seed) -> np.random.Generator:
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise TypeError(f"`seed` must be None, an int or a numpy.random.Generator, got {seed!r}.")
+
+
+def torch_seed(seed) -> int:
+    """Turn ``seed`` (an int or a NumPy Generator) into a non-negative int for torch.
+
+    An int is returned unchanged (so ``seed=3`` means the same run everywhere); a
+    Generator gives one draw, so a caller's Generator still decides the result.
+    """
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"`seed` must be an int or a numpy.random.Generator, got {seed!r}.")
+    if seed < 0:
+        raise ValueError(f"`seed` must be >= 0, got {seed}; pass a non-negative int.")
+    return int(seed)

@@ -35,10 +35,13 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-import pywt
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from ._shared.wavelets import filter_step as _filter_step
+from ._shared.wavelets import n_details as _n_details
+from ._shared.wavelets import scale_pair as _scale_pair
+from ._shared.wavelets import slopes as _slopes
+from ._shared.wavelets import wavelet as _wavelet
 
 __all__ = [
     "WaveletCoefs",
@@ -97,48 +100,6 @@ class WaveletCoefs:
     def magnitudes(self, j: int) -> np.ndarray:
         """``|d(j, .)|`` flattened over positions (and orientations in 2D)."""
         return np.abs(self.details[j - 1]).ravel()
-
-
-def _wavelet(name: str) -> pywt.Wavelet:
-    if not isinstance(name, str):
-        raise TypeError(f"`wavelet` must be a PyWavelets name such as 'db3', got {name!r}.")
-    if name not in pywt.wavelist(kind="discrete"):
-        raise ValueError(
-            f"`wavelet`={name!r} is not a discrete wavelet known to PyWavelets; "
-            "use an orthogonal Daubechies wavelet such as 'db2', 'db3' or 'db4' "
-            "(see pywt.wavelist(kind='discrete'))."
-        )
-    w = pywt.Wavelet(name)
-    if not w.orthogonal:
-        raise ValueError(
-            f"`wavelet`={name!r} is not orthogonal; use a Daubechies ('dbN') or "
-            "Symlet ('symN') wavelet."
-        )
-    return w
-
-
-def _filter_step(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: int):
-    """One analysis step along ``axis``: valid convolution then decimation by 2.
-
-    Output ``k`` combines inputs ``2k .. 2k + len(filter) - 1``, so index ``k``
-    at the coarser scale is aligned with the dyadic interval starting at ``2k``.
-    """
-    n_taps = lo.size
-    windows = sliding_window_view(a, n_taps, axis=axis)
-    index = [slice(None)] * a.ndim
-    index[axis] = slice(None, None, 2)
-    windows = windows[tuple(index)]
-    # convolution flips the filter
-    return windows @ lo[::-1], windows @ hi[::-1]
-
-
-def _n_details(n: int, n_taps: int, j: int) -> int:
-    """Number of valid detail coefficients along one axis at scale ``j``."""
-    for _ in range(j):
-        if n < n_taps:
-            return 0
-        n = (n - n_taps) // 2 + 1
-    return n
 
 
 def max_scale(n: int, *, wavelet: str = "db3", ndim: int = 1) -> int:
@@ -441,15 +402,6 @@ def _multires(
     )
 
 
-def _scale_pair(scales) -> tuple[int, int]:
-    """``scales`` as two positive ints ``(j1, j2)``; order is the caller's to check."""
-    try:
-        j1, j2 = scales
-    except (TypeError, ValueError):
-        raise TypeError(f"`scales` must be a pair (j1, j2) of integers, got {scales!r}.") from None
-    return check_positive_int(j1, "scales[0] (j1)"), check_positive_int(j2, "scales[1] (j2)")
-
-
 def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
     n_taps = _wavelet(wavelet).dec_len
     if scales is None:
@@ -517,15 +469,6 @@ def _weighted_cumulants(v: np.ndarray, w: np.ndarray | None, n_cumul: int) -> np
                 m4 = raw4 - 4 * mean * raw3 + 6 * mean**2 * raw2 - 3 * mean**4
                 out.append(m4 - 3 * m2**2)
     return np.stack(out, axis=-1)
-
-
-def _slopes(j: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares slope and intercept of ``y`` (..., n_scales) against ``j``."""
-    w = weights / weights.sum()
-    jbar = np.sum(w * j)
-    ybar = np.sum(w * y, axis=-1)
-    slope = np.sum(w * (j - jbar) * (y - ybar[..., None]), axis=-1) / np.sum(w * (j - jbar) ** 2)
-    return slope, ybar - slope * jbar
 
 
 def _bootstrap_weights(mr: _Multires, n_boot: int, rng: np.random.Generator) -> np.ndarray:

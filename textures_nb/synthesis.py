@@ -85,6 +85,8 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from ._shared.layout import from_internal as _from_internal
+from ._shared.layout import to_internal
 from .networks import (
     VGG19,
     GramLoss,
@@ -652,31 +654,7 @@ def _check_min_size(shape: Sequence[int], min_size: int, name: str) -> None:
 
 def _to_internal(target, dim) -> tuple[np.ndarray, int, tuple[int, ...]]:
     """Return ``(x (C, *spatial), dim, user_shape)`` from a user-layout array."""
-    if dim is not None and (isinstance(dim, bool) or dim not in (1, 2)):
-        raise ValueError(f"`dim` must be None, 1 (signals) or 2 (images), got {dim!r}.")
-    x = as_finite_array(target, "target", ndims=(1, 2, 3))
-    if x.ndim == 1:
-        if dim == 2:
-            raise ValueError(
-                f"`target` of shape {x.shape} is a signal; "
-                "an image needs (H, W) or (C, H, W) with dim=2."
-            )
-        return x[None], 1, x.shape
-    if x.ndim == 2:
-        return (x, 1, x.shape) if dim == 1 else (x[None], 2, x.shape)
-    if dim == 1:
-        raise ValueError(
-            f"`target` of shape {x.shape} has 3 dimensions: a multichannel image (C, H, W); "
-            "multichannel signals are (C, T) with dim=1."
-        )
-    return x, 2, x.shape
-
-
-def _from_internal(x: np.ndarray, user_ndim: int, dim: int) -> np.ndarray:
-    """Inverse of :func:`_to_internal` for an array ``(C, *size)``."""
-    if (user_ndim == 1) or (user_ndim == 2 and dim == 2):
-        return x[0]
-    return x
+    return tuple(to_internal(target, "target", dim))
 
 
 def _merge_options(method: str, options: dict[str, Any], n_iter) -> dict[str, Any]:

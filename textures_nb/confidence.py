@@ -37,10 +37,10 @@ Example
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from textures_nb._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from textures_nb._shared.repeat import run_seeds
 from textures_nb.plotting import _COLORS  # one palette across the package's figures
 
 __all__ = [
@@ -205,37 +206,18 @@ def repeat(
     """
     import pandas as pd
 
-    from textures_nb.batch import open_executor
-
     if not callable(fn):
         raise TypeError(f"`fn` must be callable as fn(seed), got {type(fn).__name__}.")
-    seeds = _check_seeds(seeds)
     level = check_in_range(level, "level", 0.0, 1.0)
-    outcomes: dict[int, tuple[str, Any]] = {}
-    with open_executor(executor, workers=1) as pool:
-        bar = tqdm(total=len(seeds), desc="repeats", disable=not progress, leave=False)
-        if pool is None:
-            for seed in seeds:
-                outcomes[seed] = _call_seed(fn, seed)
-                bar.update()
-        else:
-            futures = {pool.submit(_call_seed, fn, seed): seed for seed in seeds}
-            for future in as_completed(futures):
-                seed = futures[future]
-                try:
-                    outcomes[seed] = future.result()
-                except Exception as exc:  # worker lost, cancelled, unpicklable fn, ...
-                    outcomes[seed] = ("error", f"{type(exc).__name__}: {exc}")
-                bar.update()
-        bar.close()
-    good = {s: outcomes[s][1] for s in seeds if outcomes[s][0] == "ok"}
-    failures = {s: outcomes[s][1] for s in seeds if outcomes[s][0] == "error"}
+    good, failures = run_seeds(
+        functools.partial(_indices_of, fn), seeds, executor=executor, progress=progress
+    )
     if not good:
         first = next(iter(failures.items()))
         raise RuntimeError(f"every seed failed; seed {first[0]}: {first[1]}")
     if failures:
         warnings.warn(
-            f"{len(failures)} of {len(seeds)} seed(s) failed and are left out: "
+            f"{len(failures)} of {len(good) + len(failures)} seed(s) failed and are left out: "
             + "; ".join(f"seed {s}: {e}" for s, e in list(failures.items())[:3]),
             RuntimeWarning,
             stacklevel=2,
@@ -253,29 +235,9 @@ def repeat(
     )
 
 
-def _check_seeds(seeds) -> list[int]:
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        seeds = range(check_positive_int(seeds, "seeds"))
-    try:
-        seeds = list(seeds)
-    except TypeError as exc:
-        raise TypeError(f"`seeds` must be an int or an iterable of ints, got {seeds!r}.") from exc
-    if not seeds:
-        raise ValueError("`seeds` is empty: pass at least one seed, e.g. range(4).")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise TypeError(f"`seeds` must hold integers, got {s!r}.")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"`seeds` repeats values {seeds}: repeats must differ.")
-    return [int(s) for s in seeds]
-
-
-def _call_seed(fn: Callable[[int], Any], seed: int) -> tuple[str, Any]:
-    """Run one seed; errors come back as text so that one seed never stops the rest."""
-    try:
-        return "ok", _as_indices(fn(seed))
-    except Exception as exc:
-        return "error", f"{type(exc).__name__}: {exc}"
+def _indices_of(fn: Callable[[int], Any], seed: int) -> dict[str, float]:
+    """``fn(seed)`` checked as indices (module level, so it pickles with ``fn``)."""
+    return _as_indices(fn(seed))
 
 
 def _as_indices(out: Any) -> dict[str, float]:

@@ -90,6 +90,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from ._shared import spectral
 from .multiscale import _n_details, _scale_pair, _wavelet, wavelet_coefs, wavelet_leaders
 
 __all__ = [
@@ -322,26 +323,9 @@ def _multiscale_features(a: np.ndarray, spec: _Spec, out: dict[str, list[np.ndar
             out["cross"].append(np.asarray(vals))
 
 
-def _hann(shape: Sequence[int]) -> np.ndarray:
-    w = np.ones(shape)
-    for axis, n in enumerate(shape):
-        w = w * np.hanning(n).reshape([n if a == axis else 1 for a in range(len(shape))])
-    return w
-
-
 def _welch(a: np.ndarray, segment: int) -> np.ndarray:
     """Mean Hann-windowed periodogram of the non-overlapping segments, ``(C, *[segment] * d)``."""
-    dim = a.ndim - 1
-    n = [s // segment for s in a.shape[1:]]
-    a = a[(slice(None), *(slice(0, k * segment) for k in n))]
-    if dim == 1:
-        p = a.reshape(a.shape[0], n[0], segment)
-    else:
-        p = a.reshape(a.shape[0], n[0], segment, n[1], segment).transpose(0, 1, 3, 2, 4)
-        p = p.reshape(a.shape[0], n[0] * n[1], segment, segment)
-    axes = tuple(range(2, p.ndim))
-    p = (p - p.mean(axis=axes, keepdims=True)) * _hann([segment] * dim)
-    return (np.abs(np.fft.fftn(p, axes=axes)) ** 2).mean(axis=1)
+    return spectral.welch(a, segment)
 
 
 @functools.lru_cache(maxsize=16)
@@ -349,32 +333,21 @@ def _bands(
     segment: int, dim: int
 ) -> tuple[np.ndarray, list[str], np.ndarray, list[tuple[str, str]]]:
     """Averaging matrices over half-octave radial bands and (2D) octave x 4 orientation sectors."""
-    f = np.fft.fftfreq(segment)
-    if dim == 1:
-        radius, angle = np.abs(f), None
-    else:
-        fy, fx = np.meshgrid(f, f, indexing="ij")
-        radius = np.hypot(fy, fx).ravel()
-        angle = (np.degrees(np.arctan2(fy, fx)) % 180.0).ravel()
+    radius, angle = spectral.radius_angle([segment] * dim)
     lo = 1.0 / segment
-    edges = lo * 2.0 ** np.arange(0, math.log2(0.5 / lo) + 0.25, 0.5)
-    band = np.digitize(radius, edges) - 1
-    ok = (band >= 0) & (band < len(edges) - 1) & (radius > 0)
-    spec = np.zeros((radius.size, len(edges) - 1))
-    spec[np.flatnonzero(ok), band[ok]] = 1.0
-    keep = spec.sum(axis=0) > 0
-    spec = spec[:, keep] / spec[:, keep].sum(axis=0)
-    spec_labels = [f"f={edges[i]:.3g}-{edges[i + 1]:.3g}" for i in np.flatnonzero(keep)]
+    edges = spectral.octave_edges(lo, 0.5, per_octave=2)
+    spec, kept = spectral.averaging_matrix(spectral.band_index(radius, edges), len(edges) - 1)
+    spec_labels = [f"f={edges[i]:.3g}-{edges[i + 1]:.3g}" for i in kept]
     orient = np.zeros((radius.size, 0))
     orient_labels: list[tuple[str, str]] = []
     if dim == 2:
-        oct_edges = lo * 2.0 ** np.arange(0, math.log2(0.5 / lo) + 0.5)
-        ob = np.digitize(radius, oct_edges) - 1
-        sector = np.floor(((angle + 22.5) % 180.0) / 45.0).astype(int)
+        oct_edges = spectral.octave_edges(lo, 0.5, per_octave=1)
         n_b = len(oct_edges) - 1
-        ok = (ob >= 0) & (ob < n_b) & (radius > 0)
-        orient = np.zeros((radius.size, n_b * 4))
-        orient[np.flatnonzero(ok), ob[ok] * 4 + sector[ok]] = 1.0
+        ob = spectral.band_index(radius, oct_edges)
+        sector = spectral.orientation_sector(angle, 4)
+        index = np.where(ob >= 0, ob * 4 + sector, -1)
+        orient, _ = spectral.averaging_matrix(index, n_b * 4, drop_empty=False)
+        orient = (orient > 0).astype(float)  # sums per (octave, sector): ratios are what count
         orient_labels = [
             (f"{45 * s} deg", f"f={oct_edges[b]:.3g}-{oct_edges[b + 1]:.3g}")
             for b in range(n_b)

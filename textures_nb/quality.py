@@ -90,8 +90,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
-from ._shared import spectral
-from .multiscale import _n_details, _scale_pair, _wavelet, wavelet_coefs, wavelet_leaders
+from ._shared import layout, spectral, wavelets
+from .multiscale import wavelet_coefs, wavelet_leaders
 
 __all__ = [
     "INDICES",
@@ -119,28 +119,10 @@ _DIAGRAMS = ("leaders", "wavelet", "structure", "spectrum")  # features = level 
 # --------------------------------------------------------------------------
 
 
-def _as_internal(x, name: str, dim: int | None) -> np.ndarray:
-    """User layout -> ``(C, *spatial)``, as in :func:`~textures_nb.synthesis.synthesize`."""
-    arr = as_finite_array(x, name, ndims=(1, 2, 3))
-    if arr.ndim == 1:
-        if dim == 2:
-            raise ValueError(f"`{name}` of shape {arr.shape} is a signal, but dim=2 was asked.")
-        return arr[None]
-    if arr.ndim == 2:
-        return arr if dim == 1 else arr[None]
-    if dim == 1:
-        raise ValueError(
-            f"`{name}` of shape {arr.shape} has 3 dimensions (a multichannel image (C, H, W)); "
-            "multichannel signals are (C, T) with dim=1."
-        )
-    return arr
-
-
 def _prepare(sample, synthesized, dim) -> tuple[np.ndarray, np.ndarray, int]:
-    if dim is not None and (isinstance(dim, bool) or dim not in (1, 2)):
-        raise ValueError(f"`dim` must be None, 1 (signals) or 2 (images), got {dim!r}.")
-    x = _as_internal(sample, "sample", dim)
-    y = _as_internal(synthesized, "synthesized", dim)
+    layout.check_dim(dim)
+    x = layout.to_internal(sample, "sample", dim).data
+    y = layout.to_internal(synthesized, "synthesized", dim).data
     if np.ndim(sample) != np.ndim(synthesized):
         raise ValueError(
             f"`sample` has shape {np.shape(sample)} and `synthesized` {np.shape(synthesized)}: "
@@ -227,12 +209,14 @@ def _crop(a: np.ndarray, start: Sequence[int], window: Sequence[int]) -> np.ndar
 
 def _available_scales(window: Sequence[int], other: Sequence[int], wavelet: str) -> int:
     """Coarsest scale with at least 8 leaders (3 x 3 in 2D) in a window and in ``other``."""
-    n_taps = _wavelet(wavelet).dec_len
+    n_taps = wavelets.wavelet(wavelet).dec_len
     dim = len(window)
     need = _MIN_LEADERS[dim]
     j = 0
     while True:
-        counts = [[_n_details(n, n_taps, j + 1) - 2 for n in shape] for shape in (window, other)]
+        counts = [
+            [wavelets.n_details(n, n_taps, j + 1) - 2 for n in shape] for shape in (window, other)
+        ]
         if any(min(c) < 1 or int(np.prod(c)) < need for c in counts):
             return j
         j += 1
@@ -247,7 +231,7 @@ def _check_scales(scales, j_ok: int, window) -> list[int]:
                 "indices without 'leaders', 'wavelet', 'structure' and 'cross'."
             )
         return list(range(1, j_ok + 1))
-    j1, j2 = _scale_pair(scales)
+    j1, j2 = wavelets.scale_pair(scales)
     if j1 > j2:
         raise ValueError(f"`scales`=({j1}, {j2}) is out of order; use j1 <= j2.")
     if j2 > j_ok:

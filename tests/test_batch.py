@@ -1,4 +1,4 @@
-"""Batch execution of notebooks (textures_nb.batch, ``python -m textures_nb run/batch``).
+"""Batch execution of notebooks (textures_nb.runner, ``python -m textures_nb run/batch``).
 
 Notebooks are built in tmp_path; each papermill run takes about a second or
 three, so the executed runs are shared through module-scoped fixtures.
@@ -18,14 +18,15 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from textures_nb import batch
 from textures_nb.__main__ import main
-from textures_nb.batch import (
+from textures_nb.runner import (
     RESULTS_ENV,
     NotebookRun,
+    _jobs,
     collect_notebooks,
     expand_grid,
     format_run,
+    grid,
     load_grid,
     open_executor,
     parse_value,
@@ -485,9 +486,9 @@ def test_run_id_is_deterministic_and_distinct():
 
 def test_parallel_local_runs_split_the_cores(tmp_path, monkeypatch):
     # each concurrent kernel gets cpu_count // workers BLAS/OpenMP threads
-    for var in batch._THREAD_VARS:
+    for var in _jobs.THREAD_VARS:
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(grid.os, "cpu_count", lambda: 4)
     cells = [
         new_markdown_cell("# Threads"),
         new_code_cell("seed = 0  # random seed", metadata={"tags": ["parameters"]}),
@@ -497,14 +498,26 @@ def test_parallel_local_runs_split_the_cores(tmp_path, monkeypatch):
         ),
     ]
     nb = _write(tmp_path / "threads.ipynb", cells)
-    runs = batch.run_grid(nb, {"seed": [0, 1]}, tmp_path / "out", workers=2, progress=False)
+    runs = run_grid(nb, {"seed": [0, 1]}, tmp_path / "out", workers=2, progress=False)
     assert [r.results["omp"] for r in runs] == ["2", "2"]
-    serial = batch.run_grid(nb, {"seed": [5]}, tmp_path / "serial", workers=1, progress=False)
+    serial = run_grid(nb, {"seed": [5]}, tmp_path / "serial", workers=1, progress=False)
     assert serial[0].results["omp"] == "unset"
 
 
 def test_thread_limits_set_by_the_user_win(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    env = batch._thread_env(3)
+    env = _jobs.thread_env(3)
     assert "OMP_NUM_THREADS" not in env and set(env.values()) <= {"3"}
-    assert batch._thread_env(None) == {}
+    assert _jobs.thread_env(None) == {}
+
+
+def test_old_module_names_are_aliases_of_the_runner():
+    import textures_nb
+    from textures_nb import batch, devtools, runner
+    from textures_nb.runner import maintenance
+
+    assert textures_nb.record is runner.record is batch.record
+    for name in batch.__all__:
+        assert getattr(batch, name) is getattr(runner, name), name
+    for name in devtools.__all__:
+        assert getattr(devtools, name) is getattr(maintenance, name), name

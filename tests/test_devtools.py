@@ -1,4 +1,4 @@
-"""Stripping and convention checks of stored notebooks (textures_nb.devtools)."""
+"""Stripping and convention checks of stored notebooks (textures_nb.runner.maintenance)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from textures_nb.__main__ import main
-from textures_nb.devtools import check_stripped, is_check_cell, refresh_notebooks, strip_notebook
+from textures_nb.runner.maintenance import (
+    check_stripped,
+    is_check_cell,
+    refresh_notebooks,
+    strip_notebook,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 STORED = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -79,6 +84,10 @@ def test_strip_keeps_only_check_outputs():
     assert all(
         "papermill" not in c.metadata and "execution" not in c.metadata for c in stripped.cells
     )
+    # cell ids survive (nbstripout renumbers them unless told not to)
+    assert [c.id for c in stripped.cells] == [
+        c.id for c in original.cells if "injected-parameters" not in c.metadata.get("tags", [])
+    ]
     # the input is left alone
     assert len(original.cells) == 6 and original.cells[3].outputs
 
@@ -116,6 +125,9 @@ def test_check_reports_each_convention(tmp_path):
     def derived_parameter(nb):
         nb.cells[1].source = "seed = 0\nfast = True\nn_iter = 5 if fast else 500"
 
+    def comment_papermill_cannot_parse(nb):
+        nb.cells[1].source = "seed = 0\nlam = 0.2  # intermittency (c2 = -lam**2)"
+
     def check_without_output(nb):
         nb.cells[3].outputs = []
 
@@ -132,6 +144,7 @@ def test_check_reports_each_convention(tmp_path):
         no_parameters_tag: "no cell is tagged 'parameters'",
         no_seed: "does not define `seed`",
         derived_parameter: "not a plain literal",
+        comment_papermill_cannot_parse: "papermill's parser skips 'lam'",
         check_without_output: "check cell has no stored output",
         check_without_count: "execution_count is null",
         plotly_html: "embeds plotly.js",

@@ -8,13 +8,18 @@ module:
 - :mod:`textures_nb.multiscale`: wavelet coefficients and leaders,
   log-cumulants, structure functions, bivariate multifractal analysis.
 - :mod:`textures_nb.synthesis`: texture synthesis (deep and classical).
-- :mod:`textures_nb.batch`: run notebooks with papermill, alone or over a
-  parameter grid (locally or on Dask).
 - :mod:`textures_nb.confidence`: how much to trust an output: spread over
   repeats from scratch, consensus clustering.
+- :mod:`textures_nb.runner`: the notebook runner, apart from the science:
+  run notebooks with papermill, alone or over a parameter grid (locally or on
+  Dask), and maintain the stored notebooks; ``python -m textures_nb``.
+  ``textures_nb.batch`` and ``textures_nb.devtools`` are aliases kept for
+  existing code.
 
 ``textures_nb.record(name, value)`` stores a key result of a notebook for
-batch summaries (see :func:`textures_nb.batch.record`).
+batch summaries (see :func:`textures_nb.runner.recording.record`).
+
+The shared convention of results and arguments is in ``CONTRIBUTING.md``.
 
 Submodules are imported lazily, so ``import textures_nb`` stays cheap.
 """
@@ -31,6 +36,8 @@ _SUBMODULES = {
     "synthesis",
     "networks",
     "batch",
+    "devtools",
+    "runner",
     "plotting",
     "widgets",
     "data",
@@ -41,7 +48,7 @@ _SUBMODULES = {
 }
 
 # functions re-exported at the top level: name -> module holding them
-_FUNCTIONS = {"record": "batch"}
+_FUNCTIONS = {"record": "runner.recording"}
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS)) + ["__version__"]
 

@@ -34,13 +34,54 @@ def test_fbm_c1_from_coefficients(H):
     assert abs(c2) < 0.02
 
 
-@pytest.mark.parametrize("H, gamint", [(0.3, 0.5), (0.5, 0.0), (0.8, 0.0)])
-def test_fbm_c1_from_leaders(H, gamint):
-    # Rough signals: the aliased finest octaves leak into the leaders' sup and bias c1
-    # down (0.24 instead of 0.3 at gamint=0); fractional integration by 0.5 cures it.
-    c1, c2 = _mean_estimates(lambda s: fbm(2**15, H, seed=s), 4, scales=(4, 10), gamint=gamint)
+def _pymultifracs_fbm(n, H, seed):
+    """fBm from pymultifracs' own generator (circulant embedding), seeded through z0."""
+    simul = pytest.importorskip("pymultifracs.simul")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((2 * n - 2, 1)) + 1j * rng.standard_normal((2 * n - 2, 1))
+    return np.asarray(simul.fbm(n, H, z0=z)).ravel()
+
+
+@pytest.mark.parametrize("H", [0.3, 0.5, 0.8])
+def test_fbm_c1_from_leaders_with_defaults(H):
+    # Issue 11 acceptance: point samples from an outside generator, 5 seeds, scales (3, 11),
+    # defaults (j0 = 2, sqrt(n_j) weights): mean c1 within 0.04 (measured bias <= 0.01).
+    c1, c2 = _mean_estimates(lambda s: _pymultifracs_fbm(2**15, H, s), 5, scales=(3, 11))
     assert abs(c1 - H) < 0.04
     assert abs(c2) < 0.02
+    # band-limited paths (no aliasing): measured bias <= 0.022
+    c1, c2 = _mean_estimates(
+        lambda s: fbm(2**15, H, sampling="bandlimited", seed=s), 5, scales=(3, 11)
+    )
+    assert abs(c1 - H) < 0.04
+    assert abs(c2) < 0.02
+
+
+def test_aliased_finest_octave_biases_leaders_unless_left_out():
+    # j0 = 1 lets the aliased scale 1 decide the leaders at j = 3..5: c1 = 0.24 for H = 0.3
+    make = lambda s: _pymultifracs_fbm(2**15, 0.3, s)  # noqa: E731
+    c1_all = _mean_estimates(make, 3, scales=(3, 11), j0=1, weighted="nj")[0]
+    c1_default = _mean_estimates(make, 3, scales=(3, 11))[0]
+    assert c1_all < 0.27
+    assert abs(c1_default - 0.3) < 0.03
+    # a leader built from a single octave is biased up: j0 must stay below j1
+    c1_j0_at_j1 = _mean_estimates(make, 3, scales=(3, 11), j0=3, weighted="nj")[0]
+    assert c1_j0_at_j1 > 0.38
+
+
+def test_default_j0_rule_and_bad_j0():
+    x = fbm(2**14, 0.6, seed=0)
+    for scales, j0 in [((1, 6), 1), ((2, 8), 1), ((3, 9), 2), ((4, 9), 2), ((5, 9), 3)]:
+        assert ms.log_cumulants(x, scales=scales).j0 == j0
+    assert ms.log_cumulants(x, scales=(3, 9), leaders=False).j0 == 1
+    with pytest.raises(ValueError, match="j0"):
+        ms.log_cumulants(x, scales=(3, 9), j0=4)
+    with pytest.raises(ValueError, match="weighted"):
+        ms.log_cumulants(x, scales=(3, 9), weighted="log")
+    # True / False keep their old meaning (n_j weights / none)
+    a = ms.log_cumulants(x, scales=(3, 9), weighted=True)
+    b = ms.log_cumulants(x, scales=(3, 9), weighted="nj")
+    np.testing.assert_array_equal(a.cumulants, b.cumulants)
 
 
 def test_mrw_log_cumulants_match_theory():
@@ -111,27 +152,39 @@ def test_bivariate_independent_cascades_have_small_rho_mf():
 # --------------------------------------------------------------------------
 
 
-def _pymultifracs_estimates(x, scales):
+def _pymultifracs_estimates(x, scales, weighted="Nj"):
     pmf = pytest.importorskip("pymultifracs")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wt = pmf.wavelet_analysis(x, wt_name="db3", j2=scales[1])
-        res = pmf.mfa(wt.get_leaders(p_exp=np.inf), [scales], weighted="Nj", n_cumul=2)
+        res = pmf.mfa(wt.get_leaders(p_exp=np.inf), [scales], weighted=weighted, n_cumul=2)
     return float(np.ravel(res.cumulants.c1)[0]), float(np.ravel(res.cumulants.c2)[0])
 
 
 @pytest.mark.parametrize(
     "make",
-    [lambda s: mrw(2**16, 0.7, 0.2, seed=s), lambda s: fbm(2**15, 0.8, seed=s)],
-    ids=["mrw", "fbm"],
+    [
+        lambda s: mrw(2**16, 0.7, 0.2, seed=s),
+        lambda s: _pymultifracs_fbm(2**15, 0.3, s),
+        lambda s: _pymultifracs_fbm(2**15, 0.5, s),
+        lambda s: _pymultifracs_fbm(2**15, 0.8, s),
+        lambda s: fbm(2**15, 0.3, sampling="bandlimited", seed=s),
+    ],
+    ids=["mrw", "fbm0.3", "fbm0.5", "fbm0.8", "bandlimited0.3"],
 )
 def test_agrees_with_pymultifracs(make):
+    # pymultifracs halves the finer scales' leaders per octave (its leaders are ours with
+    # gamint = 1, all scales down to j = 1): compare like with like. Measured differences:
+    # <= 0.007 on c1 and c2, except fBm H = 0.3 with n_j weights (0.011-0.015 on both, not
+    # traced yet: the two libraries keep different leaders at the borders of the finest scales).
     for seed in range(3):
         x = make(seed)
-        ref_c1, ref_c2 = _pymultifracs_estimates(x, (3, 9))
-        ours = ms.log_cumulants(x, scales=(3, 9), n_boot=0)
-        assert abs(ours.c1 - ref_c1) < 0.02
-        assert abs(ours.c2 - ref_c2) < 0.01
+        for weighted, ref_w in [("nj", "Nj"), ("none", None)]:
+            ref_c1, ref_c2 = _pymultifracs_estimates(x, (3, 9), weighted=ref_w)
+            ours = ms.log_cumulants(x, scales=(3, 9), j0=1, gamint=1.0, weighted=weighted)
+            tol = 0.02 if weighted == "nj" else 0.01
+            assert abs(ours.c1 - ref_c1) < tol
+            assert abs(ours.c2 - ref_c2) < tol
 
 
 # --------------------------------------------------------------------------
@@ -296,8 +349,10 @@ def test_multichannel_image():
     res = ms.multichannel_log_cumulants(x, scales=(2, 5), n_boot=0)
     assert len(res.channels) == 2 and (0, 1) in res.pairs
     assert res.pairs[(0, 1)].corr_by_scale.shape == (5,)
-    per_channel, per_pair = res.table()
-    assert per_channel.shape[0] == 2 and "rho_mf" in per_pair.columns
+    table = res.table()
+    assert list(table.index) == ["channel 0", "channel 1", "pair 0-1"]
+    assert table.loc["pair 0-1", "rho_mf"] == res.pairs[(0, 1)].rho_mf
+    assert table.loc["channel 1", "c2"] == res.channels[1].c2
 
 
 # --------------------------------------------------------------------------
@@ -358,3 +413,70 @@ def test_negative_regularity_warns_with_fix():
         warnings.simplefilter("error")
         est = ms.log_cumulants(noise, scales=(3, 8), n_boot=0, gamint=1.0)
     assert abs(est.c1 + 0.5) < 0.05
+
+
+# --------------------------------------------------------------------------
+# Leaders from j0, spectrum where defined, compact results (issues 11-13)
+# --------------------------------------------------------------------------
+
+
+def test_leaders_from_j0_match_brute_force_definition():
+    x = fbm(700, 0.6, seed=0)
+    coefs = ms.wavelet_coefs(x, j2=5)
+    j0 = 3
+    leaders = ms.wavelet_leaders(coefs, j0=j0)
+    for j in range(1, 6):
+        for k in range(1, coefs.details[j - 1].size - 1):
+            sup = 0.0
+            for jp in range(min(j, j0), j + 1):
+                r = 2 ** (j - jp)
+                sup = max(sup, np.abs(coefs.details[jp - 1][(k - 1) * r : (k + 2) * r]).max())
+            assert leaders[j - 1][k - 1] == sup
+
+
+@pytest.mark.parametrize("shape, d", [(2**15, 1), ((256, 256), 2)])
+def test_spectrum_never_exceeds_the_dimension(shape, d):
+    # fBm/fBf: c2 ~ 0, often slightly positive: the parametric formula gave D(h) = 1.14
+    for seed in range(4):
+        x = fbm(shape, 0.7, seed=seed) if d == 1 else fbf(shape, 0.7, seed=seed)
+        lc = ms.log_cumulants(x)
+        spec = ms.multifractal_spectrum(lc)
+        assert np.all(spec.D <= d + 1e-12) and np.all(spec.D >= 0)
+        if lc.c2 >= 0:
+            assert spec.monofractal and spec.h.size == 1 and spec.h[0] == lc.c1
+        else:  # narrow: the width shrinks with |c2|
+            assert spec.h.max() - spec.h.min() < 0.3
+    # a cascade: a parabola whose top is (c1, d) and that stays under d
+    lc = ms.log_cumulants(mrw(2**16, 0.7, 0.3, seed=0), scales=(3, 9))
+    spec = ms.multifractal_spectrum(lc)
+    assert not spec.monofractal and spec.h.size > 10
+    assert np.all(spec.D <= 1 + 1e-12)
+
+
+def test_result_reprs_are_short():
+    x = mrw(2**14, 0.7, 0.2, seed=0)
+    biv = bivariate_mrw(2**14, 0.7, 0.2, rho_omega=0.8, seed=0)
+    lc = ms.log_cumulants(x, n_boot=50)
+    results = [
+        ms.wavelet_coefs(x),
+        lc,
+        ms.structure_functions(x),
+        ms.multifractal_spectrum(lc),
+        ms.multichannel_log_cumulants(biv, n_boot=50),
+        ms.multichannel_log_cumulants(biv).pairs[(0, 1)],
+    ]
+    for r in results:
+        assert len(repr(r)) < 300, type(r).__name__
+    assert "c1=" in repr(lc) and "j>=2" in repr(lc)
+    assert ms.structure_functions(x).table().shape[1] == 1
+    assert ms.multifractal_spectrum(lc).table().columns.tolist() == ["q", "h", "D"]
+
+
+def test_n_boot_defaults_to_zero_and_max_scale_takes_dim():
+    x = fbm(2**12, 0.7, seed=0)
+    assert ms.log_cumulants(x).ci is None
+    assert ms.max_scale(512, dim=2) == 6
+    with pytest.warns(DeprecationWarning, match="dim"):
+        assert ms.max_scale(512, ndim=2) == 6
+    with pytest.raises(ValueError, match="dim"):
+        ms.max_scale(512, dim=3)

@@ -286,6 +286,7 @@ def test_mrw_1d_rough_h_warns_and_follows_white_noise_law():
     assert abs(est[0] - (H + lam**2)) < abs(est[0] - (H + lam**2 / 2))
 
 
+@pytest.mark.slow
 def test_mrw_1d_matches_pymultifracs():
     simul = pytest.importorskip("pymultifracs.simul")
     # Same law as pymultifracs' MRW with the same fGn index H (1D: noise index = H, see mrw).
@@ -389,6 +390,7 @@ def test_bivariate_mrw_noise_correlation_exact_when_lam_zero():
     assert np.mean(r) == pytest.approx(0.6, abs=0.02)
 
 
+@pytest.mark.slow
 def test_bivariate_mrw_2d_truth():
     lam, rho_omega = (0.2, 0.3), 0.8
     est, cross = [], []
@@ -512,3 +514,29 @@ BAD = [
 def test_bad_input_raises_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("H", [0.3, 0.8])
+def test_fbm_bandlimited_spectrum_and_unit_increments(H):
+    slopes, sds = [], []
+    for seed in range(4):
+        x = fbm(2**14, H, sigma=2.0, sampling="bandlimited", seed=seed)
+        sds.append(np.diff(x).std())
+        # periodogram of the increments: 4 sin(omega/2)**2 |omega|**-(2H + 1) up to Nyquist,
+        # with no alias floor (point samples would add one at high frequencies)
+        p = np.abs(np.fft.rfft(np.diff(x) * np.hanning(x.size - 1))) ** 2
+        w = 2 * np.pi * np.fft.rfftfreq(x.size - 1)
+        band = (w > 0.05) & (w < 3.0)
+        y = np.log(p[band]) - np.log(4 * np.sin(w[band] / 2) ** 2)
+        slopes.append(np.polyfit(np.log(w[band]), y, 1)[0])
+    assert abs(np.mean(sds) - 2.0) < 0.1
+    assert abs(np.mean(slopes) + (2 * H + 1)) < 0.1
+
+
+def test_default_seed_is_zero_and_reproducible():
+    np.testing.assert_array_equal(fbm(256, 0.5), fbm(256, 0.5, seed=0))
+    np.testing.assert_array_equal(mrw(256, 0.7, 0.2), mrw(256, 0.7, 0.2, seed=0))
+    with pytest.raises(ValueError, match="sampling"):
+        fbm(256, 0.5, sampling="area")
+    with pytest.raises(TypeError):
+        fbm(256, 0.5, 0)  # seed is keyword-only

@@ -87,10 +87,22 @@ class WaveletCoefs:
         1 for signals, 2 for images.
     """
 
-    details: list[np.ndarray]
+    details: list[np.ndarray] = field(repr=False)
     wavelet: str
     gamint: float
     ndim: int
+
+    def __repr__(self) -> str:
+        first = self.details[0].shape if self.details else ()
+        return (
+            f"WaveletCoefs({self.wavelet}, scales 1..{self.j_max}, finest {first}, "
+            f"gamint={self.gamint:g}, dim={self.ndim})"
+        )
+
+    @property
+    def dim(self) -> int:
+        """Number of sampled dimensions (1 signal, 2 image)."""
+        return self.ndim
 
     @property
     def j_max(self) -> int:
@@ -102,7 +114,7 @@ class WaveletCoefs:
         return np.abs(self.details[j - 1]).ravel()
 
 
-def max_scale(n: int, *, wavelet: str = "db3", ndim: int = 1) -> int:
+def max_scale(n: int, *, wavelet: str = "db3", dim: int = 1, ndim: int | None = None) -> int:
     """Coarsest scale whose leaders are numerous enough for estimation.
 
     Parameters
@@ -111,8 +123,10 @@ def max_scale(n: int, *, wavelet: str = "db3", ndim: int = 1) -> int:
         Signal length (samples) or smaller image side (pixels).
     wavelet : str
         PyWavelets name.
-    ndim : {1, 2}
+    dim : {1, 2}
         Signal or image.
+    ndim : {1, 2}, optional
+        Deprecated name of ``dim``.
 
     Returns
     -------
@@ -120,8 +134,18 @@ def max_scale(n: int, *, wavelet: str = "db3", ndim: int = 1) -> int:
         Largest ``j`` with at least 8 leaders (1D) or 2x2 leaders (2D);
         0 if none.
     """
+    if ndim is not None:
+        warnings.warn(
+            "max_scale(..., ndim=) is deprecated; pass dim= (same meaning).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        dim = ndim
+    if dim not in (1, 2):
+        raise ValueError(f"`dim` must be 1 (signal) or 2 (image), got {dim!r}.")
+    n = check_positive_int(n, "n")
     n_taps = _wavelet(wavelet).dec_len
-    need = _MIN_LEADERS_1D if ndim == 1 else _MIN_LEADERS_2D
+    need = _MIN_LEADERS_1D if dim == 1 else _MIN_LEADERS_2D
     j = 0
     while _n_details(n, n_taps, j + 1) - 2 >= need:
         j += 1
@@ -242,11 +266,14 @@ def _n_levels(shape: tuple[int, ...], n_taps: int) -> int:
 # --------------------------------------------------------------------------
 
 
-def _leaders_from_coefs(coefs: WaveletCoefs) -> list[np.ndarray]:
-    """Leaders: sup of |d| over the 3 (3x3) neighbouring intervals and all finer scales."""
+def _leaders_from_coefs(coefs: WaveletCoefs, j0: int = 1) -> list[np.ndarray]:
+    """Leaders: sup of |d| over the 3 (3x3) neighbouring intervals and the finer scales
+    down to ``min(j, j0)`` (``j0 = 1``: all finer scales, the textbook definition)."""
     leaders = []
     finer = None  # sup over the dyadic interval and its descendants, previous scale
-    for d in coefs.details:
+    for j, d in enumerate(coefs.details, start=1):
+        if j <= j0:
+            finer = None  # scales finer than j0 stay out of the sup
         if coefs.ndim == 1:
             local = np.abs(d)
             if finer is not None:
@@ -280,12 +307,13 @@ def wavelet_leaders(
     wavelet: str = "db3",
     j2: int | None = None,
     gamint: float = 0.0,
+    j0: int = 1,
 ) -> list[np.ndarray]:
     """Wavelet leaders of a signal or image.
 
     ``L(j, k)`` is the largest ``|d|`` over the 3 neighbouring dyadic intervals
-    (3x3 squares and the 3 orientations in 2D) at scale ``j`` and all finer
-    scales inside them.
+    (3x3 squares and the 3 orientations in 2D) at scale ``j`` and the finer
+    scales ``j' >= j0`` inside them (at ``j < j0``: scale ``j`` alone).
 
     Parameters
     ----------
@@ -293,6 +321,10 @@ def wavelet_leaders(
         Signal or grayscale image, or a :class:`WaveletCoefs`.
     wavelet, j2, gamint
         As in :func:`wavelet_coefs` (ignored when ``x`` is already coefficients).
+    j0 : int, default 1
+        Finest scale that enters the leaders. 1 is the textbook definition;
+        :func:`log_cumulants` raises it by default to keep the aliased finest
+        octaves of sampled data out of the leaders.
 
     Returns
     -------
@@ -304,7 +336,7 @@ def wavelet_leaders(
         if isinstance(x, WaveletCoefs)
         else wavelet_coefs(x, wavelet=wavelet, j2=j2, gamint=gamint)
     )
-    return _leaders_from_coefs(coefs)
+    return _leaders_from_coefs(coefs, check_positive_int(j0, "j0"))
 
 
 # --------------------------------------------------------------------------
@@ -344,7 +376,12 @@ def _block_labels(shape: tuple[int, ...], j: int, jb: int, offset: int, n_side: 
 
 
 def _multires(
-    coefs: WaveletCoefs, leaders: bool, j_hi: int, what: str = "x", scale: float = 0.0
+    coefs: WaveletCoefs,
+    leaders: bool,
+    j_hi: int,
+    what: str = "x",
+    scale: float = 0.0,
+    j0: int = 1,
 ) -> _Multires:
     """Leaders or |d| per scale, without zeros, with bootstrap block labels.
 
@@ -353,7 +390,7 @@ def _multires(
     """
     zero_tol = 1e-11 * scale
     if leaders:
-        raw = _leaders_from_coefs(coefs)
+        raw = _leaders_from_coefs(coefs, j0)
         offset = 1  # leader k sits on interval k + 1 (3-neighbourhood trimmed)
         shapes = [r.shape for r in raw]
     else:
@@ -405,7 +442,7 @@ def _multires(
 def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
     n_taps = _wavelet(wavelet).dec_len
     if scales is None:
-        j2 = max_scale(min(shape), wavelet=wavelet, ndim=ndim)
+        j2 = max_scale(min(shape), wavelet=wavelet, dim=ndim)
         # the finest octaves of sampled data are inflated by aliasing: skip them
         j1 = min(3 if ndim == 1 else 2, j2 - 1)
         if j1 < 1:
@@ -420,7 +457,7 @@ def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
             f"`scales`=({j1}, {j2}) is out of order or has a single scale: a slope needs "
             "j1 < j2, e.g. scales=(2, 6)."
         )
-    j_ok = max_scale(min(shape), wavelet=wavelet, ndim=ndim)
+    j_ok = max_scale(min(shape), wavelet=wavelet, dim=ndim)
     if j2 > j_ok:
         raise ValueError(
             f"`scales`=({j1}, {j2}) asks for scale {j2}, but `x` of shape {tuple(shape)} "
@@ -429,6 +466,50 @@ def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
             f"{_min_length(j2, n_taps, ndim)} samples per side."
         )
     return j1, j2
+
+
+def _resolve_j0(j0, j1: int) -> int:
+    """Finest scale entering the leaders; ``None`` gives the measured default.
+
+    Default ``max(1, min(2, j1 - 1), j1 - 2)``: scale 1 stays out whenever the fit
+    starts at ``j1 >= 3`` (point-sampled rough data are aliased there: fBm H = 0.3
+    gives c1 = 0.24 with it, 0.30 without), and the leaders get two octaves below
+    ``j1`` when the fit allows it (a leader built from few octaves is still growing:
+    ``j0 = j1`` gives c1 = 0.43 for H = 0.3). benchmarks/results_multiscale.md.
+    """
+    if j0 is None:
+        return max(1, min(2, j1 - 1), j1 - 2)
+    j0 = check_positive_int(j0, "j0")
+    if j0 > j1:
+        raise ValueError(
+            f"`j0`={j0} is above the first fitted scale j1={j1}: the leaders at j1 would "
+            f"miss their own scale; use j0 <= {j1} (e.g. j0={max(1, j1 - 2)}) or j0=None "
+            "for the default."
+        )
+    return j0
+
+
+_WEIGHTINGS = {True: "nj", False: "none", "nj": "nj", "sqrt": "sqrt", "none": "none"}
+
+
+def _resolve_weighted(weighted) -> str:
+    try:
+        return _WEIGHTINGS[weighted]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"`weighted` must be 'sqrt' (default), 'nj', 'none', True ('nj') or False "
+            f"('none'), got {weighted!r}."
+        ) from None
+
+
+def _fit_weights(nj: np.ndarray, weighted: str) -> np.ndarray:
+    """Regression weights per fitted scale from the number of values ``nj``."""
+    nj = np.asarray(nj, dtype=float)
+    if weighted == "nj":
+        return nj
+    if weighted == "sqrt":
+        return np.sqrt(nj)
+    return np.ones_like(nj)
 
 
 # --------------------------------------------------------------------------
@@ -511,17 +592,19 @@ class LogCumulants:
         Bootstrap standard deviations of the estimates.
     boot : ndarray, shape (n_boot, n_cumul) or None
         Bootstrap replicates (time-scale block bootstrap).
+    j0 : int
+        Finest scale that entered the leaders (see :func:`log_cumulants`).
     """
 
-    cumulants: np.ndarray
-    j: np.ndarray
-    C: np.ndarray
-    nj: np.ndarray
+    cumulants: np.ndarray = field(repr=False)
+    j: np.ndarray = field(repr=False)
+    C: np.ndarray = field(repr=False)
+    nj: np.ndarray = field(repr=False)
     scales: tuple[int, int]
-    intercepts: np.ndarray
-    ci: np.ndarray | None
-    stderr: np.ndarray | None
-    boot: np.ndarray | None
+    intercepts: np.ndarray = field(repr=False)
+    ci: np.ndarray | None = field(repr=False)
+    stderr: np.ndarray | None = field(repr=False)
+    boot: np.ndarray | None = field(repr=False)
     ci_level: float
     leaders: bool
     wavelet: str
@@ -529,6 +612,21 @@ class LogCumulants:
     ndim: int
     hmin: float
     options: dict = field(default_factory=dict)
+    j0: int = 1
+
+    def __repr__(self) -> str:
+        est = ", ".join(f"c{m}={c:.3f}" for m, c in enumerate(self.cumulants, start=1))
+        kind = f"leaders from j>={self.j0}" if self.leaders else "coefficients"
+        boot = f", {self.boot.shape[0]} bootstrap" if self.boot is not None else ""
+        return (
+            f"LogCumulants({est}; scales={self.scales}, {self.wavelet} {kind}, "
+            f"gamint={self.gamint:g}, dim={self.ndim}{boot})"
+        )
+
+    @property
+    def dim(self) -> int:
+        """Number of sampled dimensions (1 signal, 2 image)."""
+        return self.ndim
 
     @property
     def c1(self) -> float:
@@ -593,7 +691,7 @@ def _estimate(
     nj = np.array([v.size for v in mr.values])
     jj = np.arange(1, len(logs) + 1)
     sel = slice(j1 - 1, j2)
-    weights = nj[sel].astype(float) if weighted else np.ones(j2 - j1 + 1)
+    weights = _fit_weights(nj[sel], weighted)
     slope, icpt = _slopes(jj[sel].astype(float), C[:, sel], weights)
     boot = None
     if n_boot:
@@ -619,11 +717,12 @@ def log_cumulants(
     wavelet: str = "db3",
     n_cumul: int = 3,
     leaders: bool = True,
+    j0: int | None = None,
     gamint: float = 0.0,
-    weighted: bool = True,
-    n_boot: int = 100,
+    weighted: bool | str = "sqrt",
+    n_boot: int = 0,
     ci_level: float = 0.95,
-    seed: int | np.random.Generator | None = 0,
+    seed: int | np.random.Generator = 0,
 ) -> LogCumulants:
     """Log-cumulants ``c1, c2, c3`` of a 1D signal or a 2D image.
 
@@ -641,36 +740,50 @@ def log_cumulants(
         Number of log-cumulants.
     leaders : bool, default True
         Use wavelet leaders (multifractal formalism); False uses ``|d|``.
+    j0 : int, optional
+        Finest scale that enters the leaders (``1 <= j0 <= j1``): a leader at
+        scale ``j`` is the sup of ``|d|`` over scales ``j0..j``. The finest
+        octaves of point-sampled data are inflated by aliasing, and with
+        ``j0 = 1`` they decide most leaders several octaves up, whatever ``j1``
+        (fBm H = 0.3: c1 = 0.24). Default ``max(1, min(2, j1 - 1), j1 - 2)``:
+        scale 1 out as soon as ``j1 >= 3``, and two octaves below ``j1`` where
+        possible, because a leader built from too few octaves is still
+        growing and biases c1 up (``j0 = j1`` gives 0.43 for H = 0.3). Gives
+        ``(3, j2) -> 2``, ``(2, j2) -> 1``, ``(5, j2) -> 3``. Measured in
+        ``benchmarks/results_multiscale.md``.
     gamint : float or "auto", default 0
         Fractional integration order (see :func:`wavelet_coefs`). Leaders need
         a positive minimal regularity ``hmin``; a warning says when to raise it,
         and ``"auto"`` picks the smallest multiple of 0.5 giving ``hmin >= 0.1``
         (the value used is in ``result.gamint``).
         Estimates always refer to ``x`` itself: the shift ``gamint`` is removed
-        from ``c1`` and from the per-scale ``C1(j)``. For rough signals
-        (``H < 0.5``) a ``gamint`` of about 0.5 also reduces the downward bias
-        that the aliased finest scales put into the leaders.
-    weighted : bool, default True
-        Weight the linear fits by the number of leaders per scale.
-    n_boot : int, default 100
+        from ``c1`` and from the per-scale ``C1(j)``.
+    weighted : {"sqrt", "nj", "none"} or bool, default "sqrt"
+        Weights of the linear fits across scales: ``sqrt(n_j)``, ``n_j`` (the
+        number of leaders per scale; ``True``) or none (``False``). ``n_j``
+        puts almost all the weight on the finest fitted scales, where the
+        leaders' residual biases sit; no weights give 2-3x the variance;
+        ``sqrt(n_j)`` had the smallest worst-case error over point-sampled
+        and band-limited fBm (benchmarks/results_multiscale.md).
+    n_boot : int, default 0
         Time-scale block-bootstrap replicates for confidence intervals (blocks
         are dyadic intervals/squares at the coarsest fitted scale); 0 disables.
     ci_level : float, default 0.95
         Level of the percentile confidence intervals.
-    seed : int, Generator or None, default 0
-        Random state of the bootstrap.
+    seed : int or numpy.random.Generator, default 0
+        Random state of the bootstrap (keyword-only).
 
     Returns
     -------
     LogCumulants
         With float attributes ``c1, c2, c3``, per-scale cumulants ``C`` for
-        log-scale diagrams, and bootstrap ``ci``.
+        log-scale diagrams, and bootstrap ``ci`` when ``n_boot > 0``.
 
     Raises
     ------
     ValueError
         NaN/inf values, wrong number of dimensions, scales out of order or
-        beyond what the data length supports.
+        beyond what the data length supports, ``j0 > j1``.
 
     Examples
     --------
@@ -686,7 +799,9 @@ def log_cumulants(
         raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
     n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
     ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
+    weighted = _resolve_weighted(weighted)
     j1, j2 = _check_scales(scales, arr.shape, wavelet, arr.ndim)
+    j0 = _resolve_j0(j0, j1) if leaders else 1
     coefs = _coefs_with_gamint(arr, wavelet, j1, j2, gamint)
     hmin = _hmin(coefs, j1, j2)
     if leaders and hmin + coefs.gamint <= 0:
@@ -697,7 +812,7 @@ def log_cumulants(
             RuntimeWarning,
             stacklevel=2,
         )
-    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()))
+    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()), j0=j0)
     return _log_cumulants_from(
         mr,
         coefs,
@@ -710,11 +825,12 @@ def log_cumulants(
         ci_level=ci_level,
         rng=as_generator(seed),
         hmin=hmin,
+        j0=j0,
     )
 
 
 def _log_cumulants_from(
-    mr, coefs, j1, j2, *, n_cumul, leaders, weighted, n_boot, ci_level, rng, hmin
+    mr, coefs, j1, j2, *, n_cumul, leaders, weighted, n_boot, ci_level, rng, hmin, j0=1
 ) -> LogCumulants:
     C, nj, slope, icpt, boot, _ = _estimate(mr, j1, j2, n_cumul, weighted, n_boot, rng)
     ln2 = np.log(2.0)
@@ -742,6 +858,7 @@ def _log_cumulants_from(
         ndim=coefs.ndim,
         hmin=hmin,
         options=dict(weighted=weighted, n_boot=n_boot),
+        j0=j0,
     )
 
 
@@ -775,6 +892,13 @@ def _hmin(coefs: WaveletCoefs, j1: int, j2: int) -> float:
 # --------------------------------------------------------------------------
 
 
+def _fmt_array(a: np.ndarray, n: int = 4) -> str:
+    """Short text for an array in a repr: the first ``n`` values."""
+    a = np.ravel(a)
+    head = ", ".join(f"{v:.3g}" for v in a[:n])
+    return f"[{head}{', ...' if a.size > n else ''}]"
+
+
 @dataclass
 class StructureFunctions:
     """Structure functions ``S(j, q) = mean_k L(j, k)**q`` and scaling exponents.
@@ -788,14 +912,30 @@ class StructureFunctions:
     zeta : ndarray, shape (n_q,)
         Scaling exponents: slopes of ``log2 S(j, q)`` against ``j`` on ``scales``.
     scales : (int, int)
+    leaders : bool
+    j0 : int
+        Finest scale that entered the leaders.
     """
 
-    q: np.ndarray
-    j: np.ndarray
-    log2_S: np.ndarray
-    zeta: np.ndarray
+    q: np.ndarray = field(repr=False)
+    j: np.ndarray = field(repr=False)
+    log2_S: np.ndarray = field(repr=False)
+    zeta: np.ndarray = field(repr=False)
     scales: tuple[int, int]
     leaders: bool
+    j0: int = 1
+
+    def __repr__(self) -> str:
+        return (
+            f"StructureFunctions(q={_fmt_array(self.q)}, zeta={_fmt_array(self.zeta)}, "
+            f"scales={self.scales}, leaders={self.leaders}, j0={self.j0})"
+        )
+
+    def table(self):
+        """``zeta(q)`` per moment order ``q`` as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame({"q": self.q, "zeta": self.zeta}).set_index("q")
 
 
 def structure_functions(
@@ -805,8 +945,9 @@ def structure_functions(
     scales: tuple[int, int] | None = None,
     wavelet: str = "db3",
     leaders: bool = True,
+    j0: int | None = None,
     gamint: float = 0.0,
-    weighted: bool = True,
+    weighted: bool | str = "sqrt",
 ) -> StructureFunctions:
     """Wavelet (leader) structure functions and their scaling exponents ``zeta(q)``.
 
@@ -816,7 +957,7 @@ def structure_functions(
         Signal or image.
     q : sequence of float
         Moment orders. Negative ``q`` needs leaders (coefficients can be ~0).
-    scales, wavelet, leaders, gamint, weighted
+    scales, wavelet, leaders, j0, gamint, weighted
         As in :func:`log_cumulants`.
 
     Returns
@@ -826,9 +967,11 @@ def structure_functions(
     """
     arr = _as_signal_or_image(x)
     q = as_finite_array(q, "q", ndims=(0, 1)).ravel()
+    weighted = _resolve_weighted(weighted)
     j1, j2 = _check_scales(scales, arr.shape, wavelet, arr.ndim)
+    j0 = _resolve_j0(j0, j1) if leaders else 1
     coefs = wavelet_coefs(arr, wavelet=wavelet, j2=j2, gamint=gamint)
-    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()))
+    mr = _multires(coefs, leaders, j2, scale=float(np.abs(arr).max()), j0=j0)
     # log-sum-exp keeps large |q| from overflowing
     log2_S = np.empty((q.size, j2))
     for j, lv in enumerate(mr.logs()):
@@ -837,10 +980,17 @@ def structure_functions(
         log2_S[:, j] = (zmax[:, 0] + np.log(np.mean(np.exp(z - zmax), axis=1))) / np.log(2.0)
     nj = np.array([v.size for v in mr.values], dtype=float)
     sel = slice(j1 - 1, j2)
-    w = nj[sel] if weighted else np.ones(j2 - j1 + 1)
-    zeta, _ = _slopes(np.arange(j1, j2 + 1, dtype=float), log2_S[:, sel], w)
+    zeta, _ = _slopes(
+        np.arange(j1, j2 + 1, dtype=float), log2_S[:, sel], _fit_weights(nj[sel], weighted)
+    )
     return StructureFunctions(
-        q=q, j=np.arange(1, j2 + 1), log2_S=log2_S, zeta=zeta, scales=(j1, j2), leaders=leaders
+        q=q,
+        j=np.arange(1, j2 + 1),
+        log2_S=log2_S,
+        zeta=zeta,
+        scales=(j1, j2),
+        leaders=leaders,
+        j0=j0,
     )
 
 
@@ -851,25 +1001,62 @@ class MultifractalSpectrum:
     Attributes
     ----------
     q : ndarray
-        Moment orders used for the parametric Legendre transform.
+        Moment orders used for the parametric Legendre transform (only those
+        where ``zeta(q)`` is concave).
     h : ndarray
         Hoelder exponents ``h(q) = zeta'(q)``.
     D : ndarray
-        Dimensions ``D(h(q)) = d + q h(q) - zeta(q)``, ``d`` = 1 or 2.
+        Dimensions ``D(h(q)) = d + q h(q) - zeta(q)``, ``0 <= D <= d``.
+    dim : int
+        ``d``: 1 (signal) or 2 (image).
+    monofractal : bool
+        True when ``c2 >= 0`` (or only ``c1`` was estimated): the spectrum is
+        the single point ``(c1, d)``.
     """
 
-    q: np.ndarray
-    h: np.ndarray
-    D: np.ndarray
+    q: np.ndarray = field(repr=False)
+    h: np.ndarray = field(repr=False)
+    D: np.ndarray = field(repr=False)
+    dim: int = 1
+    monofractal: bool = False
+
+    def __repr__(self) -> str:
+        top = int(np.argmax(self.D))
+        width = f"h in [{self.h.min():.3f}, {self.h.max():.3f}]"
+        kind = "single point" if self.monofractal else f"{self.h.size} points"
+        return (
+            f"MultifractalSpectrum({kind}, {width}, top D({self.h[top]:.3f}) = "
+            f"{self.D[top]:.3f}, dim={self.dim})"
+        )
+
+    def table(self):
+        """``q``, ``h`` and ``D`` as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame({"q": self.q, "h": self.h, "D": self.D})
+
+    def plot(self, *, name: str | None = None, title: str | None = None):
+        """Plotly figure of ``D(h)`` (a single marker for a monofractal)."""
+        from .plotting import multifractal_spectra
+
+        return multifractal_spectra([self], names=[name or "spectrum"], title=title)
 
 
 def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
-    """Legendre spectrum implied by the log-cumulants.
+    """Legendre spectrum implied by the log-cumulants, where it is defined.
 
     ``zeta(q) = sum_m c_m q**m / m!``; the spectrum is its Legendre transform,
     computed parametrically in ``q``: ``h = zeta'(q)``, ``D = d + q h - zeta(q)``.
     For ``c2 < 0`` and ``c3 = 0`` it is the parabola
     ``D(h) = d - (h - c1)**2 / (2 |c2|)``.
+
+    The transform is only valid where ``zeta`` is concave (``zeta''(q) < 0``):
+    elsewhere the parametric formula gives ``D > d`` (a dimension above the
+    space's). So only the interval of ``q`` around 0 where ``zeta'' < 0`` is
+    kept, which makes ``D <= d`` with its top ``D = d`` at ``h = c1``. When
+    ``c2 >= 0`` (a monofractal whose estimate came out slightly positive, or
+    ``n_cumul = 1``) ``zeta`` is linear up to noise and the spectrum is the
+    single point ``(c1, d)``; a small negative ``c2`` gives a narrow range.
 
     Parameters
     ----------
@@ -882,11 +1069,30 @@ def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
         raise TypeError("`lc` must be the LogCumulants returned by log_cumulants().")
     q = np.linspace(-5, 5, 41) if q is None else as_finite_array(q, "q", ndims=(1,))
     c = lc.cumulants
+    d = lc.ndim
+    if c.size < 2 or c[1] >= 0:
+        return MultifractalSpectrum(
+            q=np.zeros(1), h=np.array([c[0]]), D=np.array([float(d)]), dim=d, monofractal=True
+        )
+    q = np.union1d(q, [0.0])
     zeta = sum(c[m] * q ** (m + 1) / math.factorial(m + 1) for m in range(c.size))
     dzeta = sum(c[m] * q**m / math.factorial(m) for m in range(c.size))
-    D = lc.ndim + q * dzeta - zeta
-    keep = D >= 0
-    return MultifractalSpectrum(q=q[keep], h=dzeta[keep], D=D[keep])
+    d2zeta = sum(c[m] * q ** (m - 1) / math.factorial(m - 1) for m in range(1, c.size))
+    # contiguous run of q around 0 where zeta is concave
+    concave = d2zeta < 0
+    i0 = int(np.flatnonzero(q == 0.0)[0])
+    lo = i0
+    while lo > 0 and concave[lo - 1]:
+        lo -= 1
+    hi = i0
+    while hi < q.size - 1 and concave[hi + 1]:
+        hi += 1
+    keep = np.zeros(q.size, dtype=bool)
+    keep[lo : hi + 1] = True
+    D = d + q * dzeta - zeta
+    keep &= D >= 0
+    D = np.minimum(D, d)  # rounding only: D <= d on the concave run
+    return MultifractalSpectrum(q=q[keep], h=dzeta[keep], D=D[keep], dim=d, monofractal=False)
 
 
 # --------------------------------------------------------------------------
@@ -926,9 +1132,21 @@ class JointLogCumulants:
     c11: float
     rho_mf: float
     rho_mf_ci: tuple[float, float] | None
-    j: np.ndarray
-    C11: np.ndarray
-    corr_by_scale: np.ndarray
+    j: np.ndarray = field(repr=False)
+    C11: np.ndarray = field(repr=False)
+    corr_by_scale: np.ndarray = field(repr=False)
+
+    def __repr__(self) -> str:
+        ci = (
+            f" [{self.rho_mf_ci[0]:.2f}, {self.rho_mf_ci[1]:.2f}]"
+            if self.rho_mf_ci is not None
+            else ""
+        )
+        return (
+            f"JointLogCumulants(channels={self.channels}, c10={self.c10:.3f}, "
+            f"c01={self.c01:.3f}, c20={self.c20:.3f}, c02={self.c02:.3f}, "
+            f"c11={self.c11:.3f}, rho_mf={self.rho_mf:.2f}{ci})"
+        )
 
 
 @dataclass
@@ -943,34 +1161,146 @@ class MultichannelLogCumulants:
         One per pair ``(a, b)``, ``a < b``.
     """
 
-    channels: list[LogCumulants]
-    pairs: dict[tuple[int, int], JointLogCumulants]
+    channels: list[LogCumulants] = field(repr=False)
+    pairs: dict[tuple[int, int], JointLogCumulants] = field(repr=False)
+
+    def __repr__(self) -> str:
+        c1 = ", ".join(f"{lc.c1:.2f}" for lc in self.channels[:4])
+        rho = ", ".join(f"{a}-{b}: {p.rho_mf:.2f}" for (a, b), p in list(self.pairs.items())[:3])
+        more = ", ..." if len(self.pairs) > 3 else ""
+        return (
+            f"MultichannelLogCumulants({len(self.channels)} channels, c1=[{c1}"
+            f"{', ...' if len(self.channels) > 4 else ''}], rho_mf={{{rho}{more}}})"
+        )
 
     def table(self):
-        """pandas DataFrames: per-channel estimates and per-pair joint estimates."""
+        """One row per channel (``c1, c2, c3``) and per pair (``c11, rho_mf`` and its
+        interval) as a pandas DataFrame; cells that do not apply are NaN."""
         import pandas as pd
 
-        per_channel = pd.DataFrame(
-            [
-                {"channel": i, "c1": lc.c1, "c2": lc.c2, "c3": lc.c3}
-                for i, lc in enumerate(self.channels)
-            ]
-        ).set_index("channel")
-        per_pair = pd.DataFrame(
-            [
-                {
-                    "pair": f"{a}-{b}",
-                    "c10": p.c10,
-                    "c01": p.c01,
-                    "c20": p.c20,
-                    "c02": p.c02,
-                    "c11": p.c11,
-                    "rho_mf": p.rho_mf,
-                }
-                for (a, b), p in self.pairs.items()
-            ]
-        ).set_index("pair")
-        return per_channel, per_pair
+        rows = {}
+        for i, lc in enumerate(self.channels):
+            rows[f"channel {i}"] = {"c1": lc.c1, "c2": lc.c2, "c3": lc.c3}
+        for (a, b), p in self.pairs.items():
+            ci = p.rho_mf_ci or (np.nan, np.nan)
+            rows[f"pair {a}-{b}"] = {
+                "c11": p.c11,
+                "rho_mf": p.rho_mf,
+                "rho_mf CI low": ci[0],
+                "rho_mf CI high": ci[1],
+            }
+        return pd.DataFrame.from_dict(rows, orient="index").astype(float)
+
+
+def _check_multichannel(x) -> np.ndarray:
+    """``x`` as a finite (C, T) or (C, H, W) array of 2..64 non-constant channels."""
+    arr = as_finite_array(x, "x", ndims=(2, 3))
+    if arr.shape[0] < 2:
+        raise ValueError(
+            f"`x` has shape {arr.shape}: the first axis holds channels and needs at least 2; "
+            "for one channel use log_cumulants(x[0])."
+        )
+    if arr.shape[0] > 64:
+        raise ValueError(
+            f"`x` has {arr.shape[0]} channels along the first axis; expected layout (C, T) or "
+            "(C, H, W) with few channels. Transpose if channels are last (e.g. x.T or "
+            "np.moveaxis(x, -1, 0))."
+        )
+    for c in range(arr.shape[0]):
+        if np.ptp(arr[c]) == 0:
+            raise ValueError(f"Channel x[{c}] is constant: it has no multiscale structure.")
+    return arr
+
+
+def _per_channel(arr, wavelet, j0, j1, j2, gamint, options, boot_seed):
+    """Each channel's log-cumulants and leaders, the same bootstrap draw for all."""
+    channels, mrs = [], []
+    for c in range(arr.shape[0]):
+        coefs = wavelet_coefs(arr[c], wavelet=wavelet, j2=j2, gamint=gamint)
+        mr = _multires(coefs, True, j2, what=f"x[{c}]", scale=float(np.abs(arr[c]).max()), j0=j0)
+        channels.append(
+            _log_cumulants_from(
+                mr,
+                coefs,
+                j1,
+                j2,
+                leaders=True,
+                rng=np.random.default_rng(boot_seed),
+                hmin=_hmin(coefs, j1, j2),
+                j0=j0,
+                **options,
+            )
+        )
+        mrs.append(mr)
+    if any(mr.values[j].size != mrs[0].values[j].size for mr in mrs for j in range(j2)):
+        raise ValueError(
+            "Some channels have exactly-zero leaders (flat regions), so their leaders no longer "
+            "line up for joint statistics; check the data."
+        )
+    return channels, mrs
+
+
+def _boot_joint_slopes(la, lb, labels, bw, j1, j2, weights) -> list[np.ndarray]:
+    """Bootstrap slopes of C11, C20 and C02, each of shape (n_boot,), in ln 2 units."""
+    jj = np.arange(j1, j2 + 1, dtype=float)
+    per_scale = {"c11": [], "c20": [], "c02": []}
+    for j in range(j1, j2 + 1):
+        w = bw[:, labels[j - 1]]
+        tot = w.sum(axis=1)
+        a, b = la[j - 1], lb[j - 1]
+        ma, mb = (w @ a) / tot, (w @ b) / tot
+        per_scale["c11"].append((w @ (a * b)) / tot - ma * mb)
+        per_scale["c20"].append((w @ a**2) / tot - ma**2)
+        per_scale["c02"].append((w @ b**2) / tot - mb**2)
+    return [
+        _slopes(jj, np.stack(per_scale[k], axis=-1), weights)[0] / np.log(2.0)
+        for k in ("c11", "c20", "c02")
+    ]
+
+
+def _rho_interval(slopes, n_boot: int, ci_level: float) -> tuple[float, float] | None:
+    """Percentile interval of ``-c11 / sqrt(c20 c02)`` over bootstrap slopes."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rhos = -slopes[0] / np.sqrt(slopes[1] * slopes[2])
+    rhos = rhos[np.isfinite(rhos)]
+    if rhos.size < max(10, n_boot // 2):
+        return None
+    q = (1 - ci_level) / 2
+    return float(np.quantile(rhos, q)), float(np.quantile(rhos, 1 - q))
+
+
+def _joint(pair, channels, logs, mr0, j1, j2, weights, bw, n_boot, ci_level):
+    """Joint log-cumulants of one pair of channels."""
+    a, b = pair
+    jj = np.arange(1, j2 + 1, dtype=float)
+    sel = slice(j1 - 1, j2)
+    C11 = np.array(
+        [
+            np.mean((la - la.mean()) * (lb - lb.mean()))
+            for la, lb in zip(logs[a], logs[b], strict=True)
+        ]
+    )
+    C20 = channels[a].C[1] if channels[a].C.shape[0] > 1 else np.array([np.var(v) for v in logs[a]])
+    C02 = channels[b].C[1] if channels[b].C.shape[0] > 1 else np.array([np.var(v) for v in logs[b]])
+    ln2 = np.log(2.0)
+    c11, c20, c02 = (_slopes(jj[sel], C[sel], weights)[0] / ln2 for C in (C11, C20, C02))
+    rho_ci = None
+    if bw is not None:
+        slopes = _boot_joint_slopes(logs[a], logs[b], mr0.labels, bw, j1, j2, weights)
+        rho_ci = _rho_interval(slopes, n_boot, ci_level)
+    return JointLogCumulants(
+        channels=(a, b),
+        c10=channels[a].c1,
+        c01=channels[b].c1,
+        c20=float(c20),
+        c02=float(c02),
+        c11=float(c11),
+        rho_mf=_rho_mf(c11, c20, c02, warn=True, pair=(a, b)),
+        rho_mf_ci=rho_ci,
+        j=jj.astype(int),
+        C11=C11,
+        corr_by_scale=C11 / np.sqrt(C20 * C02),
+    )
 
 
 def multichannel_log_cumulants(
@@ -979,11 +1309,12 @@ def multichannel_log_cumulants(
     scales: tuple[int, int] | None = None,
     wavelet: str = "db3",
     n_cumul: int = 3,
+    j0: int | None = None,
     gamint: float = 0.0,
-    weighted: bool = True,
-    n_boot: int = 100,
+    weighted: bool | str = "sqrt",
+    n_boot: int = 0,
     ci_level: float = 0.95,
-    seed: int | np.random.Generator | None = 0,
+    seed: int | np.random.Generator = 0,
 ) -> MultichannelLogCumulants:
     """Bivariate multifractal analysis of every pair of channels (wavelet leaders).
 
@@ -991,7 +1322,7 @@ def multichannel_log_cumulants(
     ----------
     x : array_like, shape (C, T) or (C, H, W)
         Multichannel signal (C >= 2 channels of T samples) or image.
-    scales, wavelet, n_cumul, gamint, weighted, n_boot, ci_level, seed
+    scales, wavelet, n_cumul, j0, gamint, weighted, n_boot, ci_level, seed
         As in :func:`log_cumulants`. The same bootstrap blocks are drawn for
         all channels, so joint statistics keep their dependence.
 
@@ -1008,122 +1339,26 @@ def multichannel_log_cumulants(
     >>> sorted(res.pairs)
     [(0, 1)]
     """
-    arr = as_finite_array(x, "x", ndims=(2, 3))
-    if arr.shape[0] < 2:
-        raise ValueError(
-            f"`x` has shape {arr.shape}: the first axis holds channels and needs at least 2; "
-            "for one channel use log_cumulants(x[0])."
-        )
-    if arr.shape[0] > 64:
-        raise ValueError(
-            f"`x` has {arr.shape[0]} channels along the first axis; expected layout (C, T) or "
-            "(C, H, W) with few channels. Transpose if channels are last (e.g. x.T or "
-            "np.moveaxis(x, -1, 0))."
-        )
-    for c in range(arr.shape[0]):
-        if np.ptp(arr[c]) == 0:
-            raise ValueError(f"Channel x[{c}] is constant: it has no multiscale structure.")
+    arr = _check_multichannel(x)
+    n_cumul = check_positive_int(n_cumul, "n_cumul")
+    if n_cumul > 4:
+        raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
     n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
     ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
-    ndim = arr.ndim - 1
-    j1, j2 = _check_scales(scales, arr.shape[1:], wavelet, ndim)
-    rng = as_generator(seed)
+    weighted = _resolve_weighted(weighted)
+    j1, j2 = _check_scales(scales, arr.shape[1:], wavelet, arr.ndim - 1)
+    j0 = _resolve_j0(j0, j1)
     # one bootstrap draw shared by all channels
-    boot_seed = int(rng.integers(0, 2**63 - 1))
-    channels, mrs, logs = [], [], []
-    for c in range(arr.shape[0]):
-        coefs = wavelet_coefs(arr[c], wavelet=wavelet, j2=j2, gamint=gamint)
-        mr = _multires(coefs, True, j2, what=f"x[{c}]", scale=float(np.abs(arr[c]).max()))
-        channels.append(
-            _log_cumulants_from(
-                mr,
-                coefs,
-                j1,
-                j2,
-                n_cumul=n_cumul,
-                leaders=True,
-                weighted=weighted,
-                n_boot=n_boot,
-                ci_level=ci_level,
-                rng=np.random.default_rng(boot_seed),
-                hmin=_hmin(coefs, j1, j2),
-            )
-        )
-        mrs.append(mr)
-        logs.append(mr.logs())
-    if any(mr.values[j].size != mrs[0].values[j].size for mr in mrs for j in range(j2)):
-        raise ValueError(
-            "Some channels have exactly-zero leaders (flat regions), so their leaders no longer "
-            "line up for joint statistics; check the data."
-        )
-
-    jj = np.arange(1, j2 + 1, dtype=float)
-    sel = slice(j1 - 1, j2)
+    boot_seed = int(as_generator(seed).integers(0, 2**63 - 1))
+    options = dict(n_cumul=n_cumul, weighted=weighted, n_boot=n_boot, ci_level=ci_level)
+    channels, mrs = _per_channel(arr, wavelet, j0, j1, j2, gamint, options, boot_seed)
+    logs = [mr.logs() for mr in mrs]
     nj = np.array([v.size for v in mrs[0].values], dtype=float)
-    weights = nj[sel] if weighted else np.ones(j2 - j1 + 1)
+    weights = _fit_weights(nj[j1 - 1 : j2], weighted)
     bw = _bootstrap_weights(mrs[0], n_boot, np.random.default_rng(boot_seed)) if n_boot else None
-    ln2 = np.log(2.0)
     pairs = {}
-    for a, b in combinations(range(arr.shape[0]), 2):
-        C11 = np.array(
-            [
-                np.mean((la - la.mean()) * (lb - lb.mean()))
-                for la, lb in zip(logs[a], logs[b], strict=True)
-            ]
-        )
-        C20 = (
-            channels[a].C[1]
-            if channels[a].C.shape[0] > 1
-            else np.array([np.var(la) for la in logs[a]])
-        )
-        C02 = (
-            channels[b].C[1]
-            if channels[b].C.shape[0] > 1
-            else np.array([np.var(lb) for lb in logs[b]])
-        )
-        c11 = _slopes(jj[sel], C11[sel], weights)[0] / ln2
-        c20 = _slopes(jj[sel], C20[sel], weights)[0] / ln2
-        c02 = _slopes(jj[sel], C02[sel], weights)[0] / ln2
-        c10 = channels[a].c1
-        c01 = channels[b].c1
-        rho = _rho_mf(c11, c20, c02, warn=True, pair=(a, b))
-        rho_ci = None
-        if bw is not None:
-            rb = []
-            for stat in ("c11", "c20", "c02"):
-                per_scale = []
-                for j in range(j1, j2 + 1):
-                    w = bw[:, mrs[0].labels[j - 1]]
-                    tot = w.sum(axis=1)
-                    la, lb = logs[a][j - 1], logs[b][j - 1]
-                    ma, mb = (w @ la) / tot, (w @ lb) / tot
-                    if stat == "c11":
-                        per_scale.append((w @ (la * lb)) / tot - ma * mb)
-                    elif stat == "c20":
-                        per_scale.append((w @ la**2) / tot - ma**2)
-                    else:
-                        per_scale.append((w @ lb**2) / tot - mb**2)
-                rb.append(_slopes(jj[sel], np.stack(per_scale, axis=-1), weights)[0] / ln2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rhos = -rb[0] / np.sqrt(rb[1] * rb[2])
-            rhos = rhos[np.isfinite(rhos)]
-            if rhos.size >= max(10, n_boot // 2):
-                q = (1 - ci_level) / 2
-                rho_ci = (float(np.quantile(rhos, q)), float(np.quantile(rhos, 1 - q)))
-        corr = C11 / np.sqrt(C20 * C02)
-        pairs[(a, b)] = JointLogCumulants(
-            channels=(a, b),
-            c10=c10,
-            c01=c01,
-            c20=float(c20),
-            c02=float(c02),
-            c11=float(c11),
-            rho_mf=rho,
-            rho_mf_ci=rho_ci,
-            j=jj.astype(int),
-            C11=C11,
-            corr_by_scale=corr,
-        )
+    for pair in combinations(range(arr.shape[0]), 2):  # a loop: warnings' stacklevel is fixed
+        pairs[pair] = _joint(pair, channels, logs, mrs[0], j1, j2, weights, bw, n_boot, ci_level)
     return MultichannelLogCumulants(channels=channels, pairs=pairs)
 
 
@@ -1134,7 +1369,7 @@ def _rho_mf(c11: float, c20: float, c02: float, *, warn: bool, pair) -> float:
                 f"rho_mf of channels {pair} is undefined (c20 = {c20:.3g}, c02 = {c02:.3g}: a "
                 "channel shows no multifractality, c2 >= 0); it is reported as NaN.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         return float("nan")
     return float(-c11 / math.sqrt(c20 * c02))

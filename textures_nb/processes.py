@@ -17,8 +17,9 @@ Conventions
 - Lags, sizes and integral scales are in samples (1D) or pixels (2D).
 - Outputs are float64 and scaled so that increments at a lag of one sample
   (pixel) have unit variance (averaged over rows and columns in 2D).
-- Every generator takes a keyword-only ``seed`` (None, int or
-  :class:`numpy.random.Generator`); an int seed gives bit-identical output.
+- Every generator takes a keyword-only ``seed`` (an int or a
+  :class:`numpy.random.Generator`, default 0); an int seed gives
+  bit-identical output, so calls without a seed are reproducible too.
 - 2D spectral syntheses run on a periodic grid twice as large as the output
   and return a crop, so the output is not periodic.
 
@@ -55,7 +56,7 @@ _MIN_SIDE = 8  # smallest image side
 # it the simulated covariance differs visibly from the requested one.
 _NEG_EIG_TOL = 1e-3
 
-Seed = int | np.random.Generator | None
+Seed = int | np.random.Generator
 
 
 # --------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def _fgn_sqrt_eig(n: int, H: float) -> tuple[int, np.ndarray]:
 # --------------------------------------------------------------------------
 
 
-def fgn(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarray:
+def fgn(n: int, H: float, *, sigma: float = 1.0, seed: Seed = 0) -> np.ndarray:
     """Fractional Gaussian noise, exact by circulant embedding.
 
     Simulates ``n`` samples of the stationary Gaussian sequence with
@@ -235,7 +236,7 @@ def fgn(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarra
         Hurst index, ``0 < H < 1``; 0.5 gives white noise.
     sigma : float, optional
         Standard deviation of each sample (> 0).
-    seed : None, int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Random state; an int gives reproducible output.
 
     Returns
@@ -263,11 +264,37 @@ def fgn(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarra
     return sigma * _colour(rng.standard_normal(m), sqrt_eig)[:n]
 
 
-def fbm(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarray:
-    """Fractional Brownian motion: the cumulative sum of :func:`fgn`.
+def _fbm_bandlimited(n: int, H: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """fBm seen through an ideal anti-aliasing filter: spectral density
+    ``|omega|**-(2H + 1)`` for ``|omega| <= pi``, synthesised on a periodic grid
+    four times as long and cropped (not periodic)."""
+    m = 2 * sfft.next_fast_len(2 * n, real=True)
+    omega = 2 * np.pi * np.fft.rfftfreq(m)
+    amp = np.zeros_like(omega)
+    amp[1:] = omega[1:] ** (-(H + 0.5))
+    white = rng.standard_normal(omega.size) + 1j * rng.standard_normal(omega.size)
+    x = sfft.irfft(amp * white, n=m)[:n]
+    # variance of the lag-1 increment, from the spectrum (irfft keeps Re at 0 and m/2)
+    g2 = (amp * 2 * np.sin(omega / 2)) ** 2
+    var = (g2[0] + 4 * g2[1:-1].sum() + g2[-1]) / m**2
+    return sigma * x / math.sqrt(var)
 
-    ``E|X(t + k) - X(t)|**2 = sigma**2 |k|**(2H)`` for lags ``k`` in samples.
-    The first sample is the first increment (not 0).
+
+def fbm(
+    n: int, H: float, *, sigma: float = 1.0, sampling: str = "point", seed: Seed = 0
+) -> np.ndarray:
+    """Fractional Brownian motion: point samples or band-limited.
+
+    ``sampling="point"`` (default): the cumulative sum of :func:`fgn`, exact
+    point samples, ``E|X(t + k) - X(t)|**2 = sigma**2 |k|**(2H)`` for lags
+    ``k`` in samples; the first sample is the first increment (not 0).
+    Aliasing inflates the finest octaves of rough paths (H < 0.5).
+
+    ``sampling="bandlimited"``: the path seen through an ideal anti-aliasing
+    filter (spectral density ``|omega|**-(2H + 1)`` inside the Nyquist band,
+    synthesised on a grid four times longer, then cropped): its wavelet
+    statistics scale as ``2**(jH)`` down to the finest octaves. Scaled so that
+    increments at lag 1 have standard deviation ``sigma``.
 
     Parameters
     ----------
@@ -277,7 +304,9 @@ def fbm(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarra
         Hurst index, ``0 < H < 1``.
     sigma : float, optional
         Standard deviation of the increments at lag 1 (> 0).
-    seed : None, int or numpy.random.Generator, optional
+    sampling : {"point", "bandlimited"}, optional
+        See above.
+    seed : int or numpy.random.Generator, default 0
         Random state; an int gives reproducible output.
 
     Returns
@@ -297,7 +326,14 @@ def fbm(n: int, H: float, *, sigma: float = 1.0, seed: Seed = None) -> np.ndarra
     >>> x.dtype
     dtype('float64')
     """
-    return np.cumsum(fgn(n, H, sigma=sigma, seed=seed))
+    if sampling not in ("point", "bandlimited"):
+        raise ValueError(f"`sampling` must be 'point' or 'bandlimited', got {sampling!r}.")
+    if sampling == "point":
+        return np.cumsum(fgn(n, H, sigma=sigma, seed=seed))
+    n = _check_n(n)
+    H = _check_hurst(H)
+    sigma = check_in_range(sigma, "sigma", 0.0, np.inf)
+    return _fbm_bandlimited(n, H, sigma, as_generator(seed))
 
 
 # --------------------------------------------------------------------------
@@ -444,7 +480,7 @@ def fbf(
     anisotropy: float = 0.0,
     theta: float = 0.0,
     sampling: str = "bandlimited",
-    seed: Seed = None,
+    seed: Seed = 0,
 ) -> np.ndarray:
     """Fractional Brownian field: isotropic or elementary anisotropic.
 
@@ -489,7 +525,7 @@ def fbf(
         (x, axis 1) axis towards increasing row index (axis 0), i.e. the unit
         vector ``(dx, dy) = (cos theta, sin theta)``. Ignored when
         ``anisotropy == 0``; defined modulo pi.
-    seed : None, int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Random state; an int gives reproducible output.
 
     Returns
@@ -640,7 +676,7 @@ def _mrw_2d(
 
 
 def mrw(
-    shape: int | tuple[int, int], H: float, lam: float, *, L: float | None = None, seed: Seed = None
+    shape: int | tuple[int, int], H: float, lam: float, *, L: float | None = None, seed: Seed = 0
 ) -> np.ndarray:
     """Multifractal random walk (1D) or multifractal random field (2D).
 
@@ -684,7 +720,7 @@ def mrw(
     L : float, optional
         Integral scale in samples (pixels), ``1 <= L <= max(shape)``;
         defaults to ``max(shape)``. Scaling holds below ``L``.
-    seed : None, int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Random state; an int gives reproducible output.
 
     Returns
@@ -725,7 +761,7 @@ def bivariate_mrw(
     rho_g: float = 0.0,
     rho_omega: float = 0.0,
     L: float | None = None,
-    seed: Seed = None,
+    seed: Seed = 0,
 ) -> np.ndarray:
     """Two multifractal random walks (fields) with correlated noises and cascades.
 
@@ -753,7 +789,7 @@ def bivariate_mrw(
     L : float, optional
         Integral scale in samples (pixels), ``1 <= L <= max(shape)``;
         defaults to ``max(shape)``.
-    seed : None, int or numpy.random.Generator, optional
+    seed : int or numpy.random.Generator, default 0
         Random state; an int gives reproducible output.
 
     Returns

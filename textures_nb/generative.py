@@ -23,22 +23,37 @@ so this module keeps every run reproducible and comparable:
 Architecture (Radford, Metz & Chintala 2016): the generator maps a Gaussian
 latent vector through a linear layer to a ``base``-sized grid, then ``depth``
 stride-2 transposed convolutions (or nearest-neighbour upsampling followed by
-a convolution) with batch normalisation and ReLU, each halving the width;
-the discriminator mirrors it with stride-2 convolutions and LeakyReLU. Data
-are standardised per channel for training and samples are returned in the
-data's units.
+a convolution) with batch normalisation and LeakyReLU(0.2), each halving the
+width; the discriminator mirrors it with stride-2 convolutions and LeakyReLU.
+Two departures from the original DCGAN, chosen by measurement (issue 11:
+with ReLU and hard labels the discriminator won within a few hundred steps,
+the generator's last hidden ReLUs died and some samples were constant): the
+generator's activations are leaky (``g_slope``), and the real labels are
+smoothed to 0.9 (``real_label``). ``DCGANConfig(g_slope=0, real_label=1)``
+is the original; ``g_norm="pixel"`` replaces batch normalisation by a
+normalisation that is the same in training and sampling. Samples are drawn
+in eval mode (batch normalisation with the running statistics of training),
+so a texture depends on its latent vector only, never on its batch. Data are
+standardised per channel for training and samples are returned in the data's
+units.
+
+Reproducibility ("same seed, same bits"): the datasets (:func:`mrw_dataset`,
+:func:`bivariate_mrw_dataset`, :func:`patches`) are NumPy only and the same on
+every machine. A training (:func:`train`) and the samples of a run
+(:meth:`GANRun.sample`) are bit-identical for the same seed only with the same
+torch version, the same CPU kernel (``ATEN_CPU_CAPABILITY``: ``default``,
+``avx2``, ``avx512``), the same number of torch threads and the same device;
+across machines or settings a seed gives another draw of the same training.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +62,13 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from ._checks import (
+    as_finite_array,
+    as_generator,
+    check_in_range,
+    check_positive_int,
+    torch_seed,
+)
 
 __all__ = [
     "DCGANConfig",
@@ -65,7 +86,8 @@ __all__ = [
     "plot_losses",
 ]
 
-_CHECKPOINT_FORMAT = 1
+_CHECKPOINT_FORMAT = 2
+_FORMATS = (1, 2)  # format 1 predates g_norm, g_slope and real_label (see _LEGACY_SETTINGS)
 
 
 # --------------------------------------------------------------------------
@@ -106,6 +128,23 @@ class DCGANConfig:
         Adam learning rates of the generator and the discriminator.
     betas : (float, float), default (0.5, 0.999)
         Adam betas.
+    g_norm : {"batch", "pixel"}, default "batch"
+        Normalisation of the generator's hidden layers: ``"batch"`` (DCGAN's
+        batch normalisation: a sample drawn in eval mode uses running
+        statistics, not those of its batch) or ``"pixel"`` (each pixel's
+        feature vector scaled to unit mean square, Karras et al. 2018: no
+        statistics, identical in training and sampling).
+    g_slope : float, default 0.2
+        Negative slope of the generator's hidden activations: 0 is DCGAN's
+        ReLU, > 0 a LeakyReLU. With ReLU, units die once the discriminator
+        wins, and some latent vectors then give an all-zero last hidden layer:
+        the sample is the output bias, a constant texture. A LeakyReLU is zero
+        only where its input is, so no layer can go dead.
+    real_label : float, default 0.9
+        Target of real batches in the discriminator loss; below 1 is one-sided
+        label smoothing (Salimans et al. 2016): the discriminator cannot push
+        its real logits to infinity, so it does not saturate and the generator
+        keeps a gradient. 1.0 is the original DCGAN.
 
     Examples
     --------
@@ -127,6 +166,9 @@ class DCGANConfig:
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
+    g_norm: str = "batch"
+    g_slope: float = 0.2
+    real_label: float = 0.9
 
     def __post_init__(self) -> None:
         if self.dim not in (1, 2) or isinstance(self.dim, bool):
@@ -138,6 +180,10 @@ class DCGANConfig:
                 check_positive_int(getattr(self, name), name)
         if self.upsample not in ("transpose", "nearest"):
             raise ValueError(f"`upsample` must be 'transpose' or 'nearest', got {self.upsample!r}.")
+        if self.g_norm not in ("batch", "pixel"):
+            raise ValueError(f"`g_norm` must be 'batch' or 'pixel', got {self.g_norm!r}.")
+        check_in_range(self.g_slope, "g_slope", 0.0, 1.0, low_inclusive=True)
+        check_in_range(self.real_label, "real_label", 0.5, 1.0, high_inclusive=True)
         check_in_range(self.lr_g, "lr_g", 0.0, 1.0)
         check_in_range(self.lr_d, "lr_d", 0.0, 1.0)
         try:
@@ -207,6 +253,25 @@ def _init_weights(module: nn.Module, gen: torch.Generator) -> None:
             nn.init.zeros_(m.bias)
 
 
+class PixelNorm(nn.Module):
+    """Scale each pixel's feature vector to unit mean square (Karras et al. 2018).
+
+    It has no parameters and no running statistics, so a generator normalised
+    with it computes the same function in training and in eval mode.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+
+
+def _norm_act(config: DCGANConfig, channels: int) -> list[nn.Module]:
+    """Normalisation and activation of one hidden generator layer."""
+    bn = _layers(config.dim)[2]
+    norm = bn(channels) if config.g_norm == "batch" else PixelNorm()
+    act = nn.ReLU(True) if config.g_slope == 0 else nn.LeakyReLU(config.g_slope, True)
+    return [norm, act]
+
+
 class Generator(nn.Module):
     """DCGAN generator: latent vectors ``(B, latent)`` to textures ``(B, C, *spatial)``.
 
@@ -226,7 +291,7 @@ class Generator(nn.Module):
 
     def __init__(self, config: DCGANConfig) -> None:
         super().__init__()
-        conv, convt, bn = _layers(config.dim)
+        conv, convt, _ = _layers(config.dim)
         depth, base = config.resolved_depth(), config.base()
         widths = [config.width * 2 ** (depth - 1 - i) for i in range(depth)]
         self.config = config
@@ -234,7 +299,7 @@ class Generator(nn.Module):
         self.project = nn.Sequential(
             nn.Linear(config.latent, widths[0] * base**config.dim, bias=False)
         )
-        self.norm0 = nn.Sequential(bn(widths[0]), nn.ReLU(True))
+        self.norm0 = nn.Sequential(*_norm_act(config, widths[0]))
         blocks: list[nn.Module] = []
         outs = widths[1:] + [config.channels]
         for i, (c_in, c_out) in enumerate(zip(widths, outs, strict=True)):
@@ -245,7 +310,7 @@ class Generator(nn.Module):
                 blocks.append(nn.Upsample(scale_factor=2, mode="nearest"))
                 blocks.append(conv(c_in, c_out, 3, 1, 1, bias=last))
             if not last:
-                blocks += [bn(c_out), nn.ReLU(True)]
+                blocks += _norm_act(config, c_out)
         self.body = nn.Sequential(*blocks)
 
     def forward(self, z: Tensor) -> Tensor:
@@ -338,7 +403,7 @@ def _realisations(n, size, dim) -> tuple[int, int | tuple[int, int]]:
 
 
 def mrw_dataset(
-    n: int, size: int, H: float, lam: float, seed=0, *, dim: int = 2, L: float | None = None
+    n: int, size: int, H: float, lam: float, *, seed=0, dim: int = 2, L: float | None = None
 ) -> np.ndarray:
     """Independent realisations of an MRW (1D) or multifractal random field (2D).
 
@@ -355,8 +420,9 @@ def mrw_dataset(
         Walks or fields.
     L : float, optional
         Integral scale (default ``size``).
-    seed : None, int or numpy.random.Generator
-        Random state; an int gives the same dataset every time.
+    seed : int or numpy.random.Generator, default 0
+        Random state; an int gives the same dataset every time (NumPy only:
+        the same bits on every machine).
 
     Returns
     -------
@@ -419,7 +485,7 @@ def bivariate_mrw_dataset(
     )
 
 
-def patches(image, size: int, n: int, seed=0, *, dim: int | None = None) -> np.ndarray:
+def patches(image, size: int, n: int, *, seed=0, dim: int | None = None) -> np.ndarray:
     """Random square patches (or segments) of one large sample, as a training set.
 
     Parameters
@@ -430,7 +496,7 @@ def patches(image, size: int, n: int, seed=0, *, dim: int | None = None) -> np.n
         Patch side (pixels) or segment length (samples).
     n : int
         Number of patches, drawn uniformly (overlaps allowed).
-    seed : None, int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
         Random state of the positions.
     dim : {1, 2}, optional
         1 for signals, 2 for images; default: 1 for a 1D array, 2 otherwise
@@ -476,7 +542,7 @@ def patches(image, size: int, n: int, seed=0, *, dim: int | None = None) -> np.n
 # --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class GANRun:
     """A trained DCGAN and its record.
 
@@ -511,24 +577,46 @@ class GANRun:
     item_shape: tuple[int, ...]
     mean: np.ndarray
     std: np.ndarray
-    discriminator: Discriminator | None = field(default=None, repr=False)
+    discriminator: Discriminator | None = None
+
+    def __repr__(self) -> str:
+        c = self.config
+        tail = ""
+        if self.n_steps:
+            k = max(1, self.n_steps // 10)
+            tail = (
+                f", loss_g={self.losses['loss_g'][-k:].mean():.3g}"
+                f", loss_d={self.losses['loss_d'][-k:].mean():.3g}"
+            )
+        return (
+            f"GANRun(item_shape={tuple(self.item_shape)}, width={c.width}, latent={c.latent}, "
+            f"depth={c.depth}, seed={self.seed}, steps={self.n_steps}, "
+            f"seconds={self.seconds:.1f}{tail})"
+        )
 
     @property
     def n_steps(self) -> int:
         """Number of training steps recorded."""
         return int(self.losses["step"].size)
 
-    def sample(self, n: int, seed=0, *, batch_size: int = 256) -> np.ndarray:
+    def sample(
+        self, n: int, *, seed=0, batch_size: int = 256, device: str | torch.device = "cpu"
+    ) -> np.ndarray:
         """Draw ``n`` textures in the data's units.
 
         Parameters
         ----------
         n : int
             Number of textures.
-        seed : int, optional
-            Seed of the latent vectors: same seed, same textures.
+        seed : int or numpy.random.Generator, default 0
+            Seed of the latent vectors (drawn on the CPU). Same seed, same
+            textures, under the conditions of :func:`train`'s ``seed`` (same
+            torch version, CPU kernel and thread count).
         batch_size : int, default 256
-            Textures per forward pass (memory only; results do not depend on it).
+            Textures per forward pass (memory only: the generator is in eval
+            mode, so a texture does not depend on the others in its batch).
+        device : str or torch.device, default "cpu"
+            Where the generator runs (it is moved there).
 
         Returns
         -------
@@ -536,27 +624,42 @@ class GANRun:
         """
         n = check_positive_int(n, "n")
         batch_size = check_positive_int(batch_size, "batch_size")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"`seed` must be an int, got {seed!r}.")
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = torch.Generator().manual_seed(torch_seed(seed))
+        device = _as_device(device)
         z = torch.randn(n, self.config.latent, generator=gen)
-        self.generator.eval()
+        g = self.generator.to(device)
+        g.eval()
         out = []
         with torch.no_grad():
             for b in range(0, n, batch_size):
-                out.append(self.generator(z[b : b + batch_size]).double().numpy())
+                out.append(g(z[b : b + batch_size].to(device)).double().cpu().numpy())
         x = np.concatenate(out) * self.std.reshape((1, -1) + (1,) * self.config.dim)
         x = x + self.mean.reshape((1, -1) + (1,) * self.config.dim)
         return x.reshape((n,) + tuple(self.item_shape))
 
+    def table(self):
+        """The per-step record as a ``pandas.DataFrame`` indexed by step."""
+        import pandas as pd
+
+        return pd.DataFrame({k: v for k, v in self.losses.items() if k != "step"},
+                            index=pd.Index(self.losses["step"], name="step"))  # fmt: skip
+
+    def plot(self, *, smooth: int = 20, title: str | None = "DCGAN losses per step"):
+        """Generator and discriminator losses against the step (:func:`plot_losses`)."""
+        return plot_losses(self, smooth=smooth, title=title)
+
     def save(self, path: str | Path) -> None:
-        """Write the generator, losses, settings and normalisation to ``path`` (torch format)."""
+        """Write the generator, losses, settings and normalisation to ``path`` (torch format).
+
+        :meth:`GANRun.load` reads it back (without the discriminator: to continue
+        a training, use :func:`train`'s ``checkpoint``).
+        """
         torch.save(
             {
                 "format": _CHECKPOINT_FORMAT,
                 "kind": "GANRun",
                 "config": self.config.as_dict(),
-                "generator": self.generator.state_dict(),
+                "generator": {k: v.cpu() for k, v in self.generator.state_dict().items()},
                 "losses": {k: np.asarray(v) for k, v in self.losses.items()},
                 "seconds": self.seconds,
                 "seed": self.seed,
@@ -567,50 +670,73 @@ class GANRun:
             Path(path),
         )
 
+    @classmethod
+    def load(cls, path: str | Path) -> GANRun:
+        """Read a run written by :meth:`save` (or a :func:`train` checkpoint).
+
+        Parameters
+        ----------
+        path : str or Path
+
+        Returns
+        -------
+        GANRun
+            On the CPU, with the generator in eval mode; ``.discriminator``
+            is set only for checkpoints.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"`path` {str(path)!r} does not exist.")
+        state = _read_state(path, "path")
+        config = _config_from(state["config"])
+        g = Generator(config)
+        g.load_state_dict(state["generator"])
+        g.eval()
+        d = None
+        if "discriminator" in state:
+            d = Discriminator(config)
+            d.load_state_dict(state["discriminator"])
+            d.eval()
+        return cls(
+            generator=g,
+            discriminator=d,
+            losses={k: np.asarray(v) for k, v in state["losses"].items()},
+            seconds=float(state["seconds"]),
+            config=config,
+            seed=int(state["seed"]),
+            item_shape=tuple(state["item_shape"]),
+            mean=np.asarray(state["mean"]),
+            std=np.asarray(state["std"]),
+        )
+
 
 def load(path: str | Path) -> GANRun:
-    """Read a :class:`GANRun` written by :meth:`GANRun.save` (or a training checkpoint).
+    """Alias of :meth:`GANRun.load` (kept for existing code)."""
+    return GANRun.load(path)
 
-    Parameters
-    ----------
-    path : str or Path
 
-    Returns
-    -------
-    GANRun
-        With the generator in eval mode; ``.discriminator`` is set only for checkpoints.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"`path` {str(path)!r} does not exist.")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if not isinstance(state, dict) or state.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(f"{str(path)!r} is not a textures_nb.generative run or checkpoint.")
-    config = _config_from(state["config"])
-    g = Generator(config)
-    g.load_state_dict(state["generator"])
-    g.eval()
-    d = None
-    if "discriminator" in state:
-        d = Discriminator(config)
-        d.load_state_dict(state["discriminator"])
-    return GANRun(
-        generator=g,
-        discriminator=d,
-        losses={k: np.asarray(v) for k, v in state["losses"].items()},
-        seconds=float(state["seconds"]),
-        config=config,
-        seed=int(state["seed"]),
-        item_shape=tuple(state["item_shape"]),
-        mean=np.asarray(state["mean"]),
-        std=np.asarray(state["std"]),
-    )
+# settings added after format 1: files that lack them were trained with these values
+_LEGACY_SETTINGS = {"g_norm": "batch", "g_slope": 0.0, "real_label": 1.0}
 
 
 def _config_from(d: dict) -> DCGANConfig:
-    d = dict(d)
+    d = {**_LEGACY_SETTINGS, **d}
     d["betas"] = tuple(d["betas"])
     return DCGANConfig(**d)
+
+
+def _read_state(path: Path, name: str) -> dict:
+    """The dict stored by :meth:`GANRun.save` or a training checkpoint, or a clear error."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(
+            f"`{name}` {str(path)!r} could not be read as a torch file ({type(exc).__name__}: "
+            f"{exc}); delete it or pass another path."
+        ) from None
+    if not isinstance(state, dict) or state.get("format") not in _FORMATS:
+        raise ValueError(f"{str(path)!r} is not a textures_nb.generative run or checkpoint.")
+    return state
 
 
 # --------------------------------------------------------------------------
@@ -638,12 +764,13 @@ def train(
     dataset,
     config: DCGANConfig | None = None,
     *,
-    seed: int = 0,
+    seed=0,
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 200,
     callback: Callable[[int, np.ndarray, float], object] | None = None,
     callback_every: int = 10,
     progress: bool = True,
+    device: str | torch.device = "cpu",
 ) -> GANRun:
     """Train a DCGAN on an array of realisations, from a seed.
 
@@ -656,14 +783,22 @@ def train(
     config : DCGANConfig, optional
         Settings; ``channels`` and ``size`` are taken from the dataset when
         None (and must match it otherwise). Default: ``DCGANConfig()``.
-    seed : int, default 0
-        Seed of the weights, the batch order and the latent noise: on the CPU
-        the same seed gives the same trained weights.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the weights, the batch order and the latent noise (a
+        Generator gives one draw, :func:`textures_nb._checks.torch_seed`).
+        Same seed, same bits: the trained weights and losses are identical
+        on the same machine with the same torch version, the same CPU kernel
+        (``torch.backends.cpu.get_cpu_capability()``, set by the
+        ``ATEN_CPU_CAPABILITY`` environment variable) and the same number of
+        torch threads. A different kernel, thread count, torch version or
+        device rounds differently, and a GAN amplifies rounding: the run is
+        then another draw of the same training, not the same weights.
     checkpoint : str or Path, optional
         File of a resumable checkpoint (generator, discriminator, optimisers,
         random state, losses, step). If it exists, training resumes from it
-        and ends with the same weights and losses as an uninterrupted run; it
-        is rewritten every ``checkpoint_every`` steps and at the end.
+        and ends with the same weights and losses as an uninterrupted run
+        (under the conditions of ``seed``); it is rewritten every
+        ``checkpoint_every`` steps and at the end.
     checkpoint_every : int, default 200
         Checkpoint period, in steps.
     callback : callable, optional
@@ -675,6 +810,9 @@ def train(
         Callback period, in steps.
     progress : bool, default True
         Show a tqdm bar.
+    device : str or torch.device, default "cpu"
+        Where the networks train; latent noise and batch order are drawn on
+        the CPU, so only rounding differs between devices.
 
     Returns
     -------
@@ -697,15 +835,57 @@ def train(
     config = DCGANConfig() if config is None else config
     if not isinstance(config, DCGANConfig):
         raise TypeError(f"`config` must be a DCGANConfig, got {type(config).__name__}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"`seed` must be a non-negative int, got {seed!r}.")
-    seed = int(seed)
+    seed = torch_seed(seed)
+    device = _as_device(device)
     checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
     callback_every = check_positive_int(callback_every, "callback_every")
     if callback is not None and not callable(callback):
         raise TypeError("`callback` must be callable: callback(step, texture, loss_g).")
-
     arr, item_shape = _as_dataset(dataset, config.dim)
+    config = _resolve_config(config, arr)
+
+    trainer = _Trainer(config, seed, arr, tuple(item_shape), device)
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is not None and ckpt.is_file():
+        trainer.restore(ckpt)
+    bar = tqdm(
+        total=trainer.total, initial=trainer.step, desc="DCGAN", disable=not progress, leave=False
+    )
+    t0 = time.perf_counter()
+    try:
+        while trainer.step < trainer.total:
+            trainer.one_step()
+            step = trainer.step
+            bar.update(1)
+            if step % 10 == 0 or step == trainer.total:
+                rec = trainer.record
+                bar.set_postfix(
+                    loss_g=f"{rec['loss_g'][-1]:.3f}", loss_d=f"{rec['loss_d'][-1]:.3f}"
+                )
+            if ckpt is not None and (step % checkpoint_every == 0 or step == trainer.total):
+                trainer.seconds += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                _save_atomic(trainer.snapshot(), ckpt)
+            if callback is not None and (step % callback_every == 0 or step == trainer.total):
+                callback(step, trainer.preview(), trainer.record["loss_g"][-1])
+    finally:
+        bar.close()
+    trainer.seconds += time.perf_counter() - t0
+    return trainer.result()
+
+
+def _as_device(device) -> torch.device:
+    try:
+        return torch.device(device)
+    except (TypeError, RuntimeError) as exc:
+        raise TypeError(
+            f"`device` must be a torch device or its name ('cpu', 'cuda', 'cuda:1', 'mps'), "
+            f"got {device!r}."
+        ) from exc
+
+
+def _resolve_config(config: DCGANConfig, arr: np.ndarray) -> DCGANConfig:
+    """``config`` with ``channels``, ``size`` and ``depth`` taken from (and checked on) the data."""
     n, channels, size = arr.shape[0], arr.shape[1], arr.shape[-1]
     for name, value in (("channels", channels), ("size", size)):
         given = getattr(config, name)
@@ -721,133 +901,146 @@ def train(
             f"`dataset` has {n} realisations, fewer than batch_size={config.batch_size}; "
             "add realisations (e.g. more patches) or lower `batch_size`."
         )
+    return config
 
-    mean, std = _channel_stats(arr)
-    data = torch.from_numpy(((arr - mean) / std).astype(np.float32))
-    init_gen = torch.Generator().manual_seed(seed)
-    # layer constructors draw their default initialisation from the global
-    # generator: fork it so training leaves the caller's random state alone
-    with torch.random.fork_rng(devices=[]):
-        g, d = Generator(config), Discriminator(config)
-    _init_weights(g, init_gen)
-    _init_weights(d, init_gen)
-    opt_g = torch.optim.Adam(g.parameters(), lr=config.lr_g, betas=config.betas)
-    opt_d = torch.optim.Adam(d.parameters(), lr=config.lr_d, betas=config.betas)
-    noise = torch.Generator().manual_seed(seed + 1)
-    preview_z = torch.randn(1, config.latent, generator=torch.Generator().manual_seed(seed + 2))
-    steps_per_epoch = n // config.batch_size
-    total = config.epochs * steps_per_epoch
-    record: dict[str, list[float]] = {k: [] for k in _LOSS_KEYS}
-    step, seconds = 0, 0.0
 
-    ckpt = Path(checkpoint) if checkpoint is not None else None
-    if ckpt is not None and ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        expected = {"config": config.as_dict(), "seed": seed, "n": n}
+class _Trainer:
+    """The state of one training and its three jobs: restore, one step, snapshot.
+
+    Everything random is drawn from private generators derived from the seed
+    (weights: ``seed``, latent noise: ``seed + 1``, preview: ``seed + 2``,
+    batch order: ``(seed, epoch)``), so training never touches torch's
+    global random state and a restored checkpoint continues the same stream.
+    """
+
+    def __init__(self, config, seed, arr, item_shape, device) -> None:
+        self.config, self.seed, self.item_shape, self.device = config, seed, item_shape, device
+        self.mean, self.std = _channel_stats(arr)
+        self.n = arr.shape[0]
+        self.data = torch.from_numpy(((arr - self.mean) / self.std).astype(np.float32)).to(device)
+        init_gen = torch.Generator().manual_seed(seed)
+        # layer constructors draw their default initialisation from the global
+        # generator: fork it so training leaves the caller's random state alone
+        with torch.random.fork_rng(devices=[]):
+            g, d = Generator(config), Discriminator(config)
+        _init_weights(g, init_gen)
+        _init_weights(d, init_gen)
+        self.g, self.d = g.to(device), d.to(device)
+        self.opt_g = torch.optim.Adam(g.parameters(), lr=config.lr_g, betas=config.betas)
+        self.opt_d = torch.optim.Adam(d.parameters(), lr=config.lr_d, betas=config.betas)
+        self.noise = torch.Generator().manual_seed(seed + 1)
+        self.preview_z = torch.randn(
+            1, config.latent, generator=torch.Generator().manual_seed(seed + 2)
+        )
+        self.steps_per_epoch = self.n // config.batch_size
+        self.total = config.epochs * self.steps_per_epoch
+        self.record: dict[str, list[float]] = {k: [] for k in _LOSS_KEYS}
+        self.step, self.seconds = 0, 0.0
+        self._order: Tensor | None = None
+        b = config.batch_size
+        self._bce = nn.BCEWithLogitsLoss()
+        self._real_target = torch.full((b,), config.real_label, device=device)
+        self._ones, self._zeros = torch.ones(b, device=device), torch.zeros(b, device=device)
+        g.train()
+        d.train()
+
+    # -- checkpoint restore -------------------------------------------------
+    def restore(self, path: Path) -> None:
+        """Continue from the checkpoint at ``path``; refuse one from other settings or data."""
+        state = _read_state(path, "checkpoint")
+        expected = {"config": self.config.as_dict(), "seed": self.seed, "n": self.n}
         found = {k: state.get(k) for k in expected}
         found["config"] = found["config"] and _config_from(found["config"]).as_dict()
         if found != expected or not (
-            np.allclose(state["mean"], mean.ravel()) and np.allclose(state["std"], std.ravel())
+            np.allclose(state["mean"], self.mean.ravel())
+            and np.allclose(state["std"], self.std.ravel())
         ):
             raise ValueError(
-                f"`checkpoint` {str(ckpt)!r} was written for other settings, seed or data "
+                f"`checkpoint` {str(path)!r} was written for other settings, seed or data "
                 f"(found {found}, expected {expected}); use another path or delete it."
             )
-        g.load_state_dict(state["generator"])
-        d.load_state_dict(state["discriminator"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        noise.set_state(state["rng_noise"])
-        record = {k: list(v) for k, v in state["losses"].items() if k in _LOSS_KEYS}
-        step, seconds = int(state["step"]), float(state["seconds"])
+        self.g.load_state_dict(state["generator"])
+        self.d.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.noise.set_state(state["rng_noise"])
+        self.record = {k: list(v) for k, v in state["losses"].items() if k in _LOSS_KEYS}
+        self.step, self.seconds = int(state["step"]), float(state["seconds"])
 
-    def snapshot() -> dict:
+    # -- one step -----------------------------------------------------------
+    def one_step(self) -> None:
+        """One discriminator step on a real and a generated batch, then one generator step."""
+        b = self.config.batch_size
+        epoch, k = divmod(self.step, self.steps_per_epoch)
+        if self._order is None or k == 0:
+            self._order = _epoch_order(self.seed, epoch, self.n)
+        real = self.data[self._order[k * b : (k + 1) * b].to(self.device)]
+        z = torch.randn(b, self.config.latent, generator=self.noise).to(self.device)
+        fake = self.g(z)
+        self.opt_d.zero_grad(set_to_none=True)
+        logit_real = self.d(real)
+        logit_fake = self.d(fake.detach())
+        loss_d = self._bce(logit_real, self._real_target) + self._bce(logit_fake, self._zeros)
+        loss_d.backward()
+        self.opt_d.step()
+        # generator step, non-saturating loss
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g = self._bce(self.d(fake), self._ones)
+        loss_g.backward()
+        self.opt_g.step()
+        self.step += 1
+        values = (
+            loss_g.item(),
+            loss_d.item(),
+            torch.sigmoid(logit_real).mean().item(),
+            torch.sigmoid(logit_fake).mean().item(),
+        )
+        for key, val in zip(_LOSS_KEYS, values, strict=True):
+            self.record[key].append(val)
+
+    def preview(self) -> np.ndarray:
+        """One texture (data units) from the fixed preview latent vector."""
+        return _preview(
+            self.g, self.preview_z.to(self.device), self.mean.ravel(), self.std.ravel(),
+            self.item_shape,
+        )  # fmt: skip
+
+    # -- snapshot -----------------------------------------------------------
+    def snapshot(self) -> dict:
+        """Everything :meth:`restore` needs to continue bit-identically."""
         return {
             "format": _CHECKPOINT_FORMAT,
             "kind": "checkpoint",
-            "config": config.as_dict(),
-            "seed": seed,
-            "n": n,
-            "step": step,
-            "seconds": seconds,
-            "generator": g.state_dict(),
-            "discriminator": d.state_dict(),
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "rng_noise": noise.get_state(),
-            "losses": _loss_arrays(record, step),
-            "item_shape": tuple(item_shape),
-            "mean": mean.ravel(),
-            "std": std.ravel(),
+            "config": self.config.as_dict(),
+            "seed": self.seed,
+            "n": self.n,
+            "step": self.step,
+            "seconds": self.seconds,
+            "generator": self.g.state_dict(),
+            "discriminator": self.d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng_noise": self.noise.get_state(),
+            "losses": _loss_arrays(self.record, self.step),
+            "item_shape": tuple(self.item_shape),
+            "mean": self.mean.ravel(),
+            "std": self.std.ravel(),
         }
 
-    bce = nn.BCEWithLogitsLoss()
-    b = config.batch_size
-    ones, zeros = torch.ones(b), torch.zeros(b)
-    g.train()
-    d.train()
-    bar = tqdm(total=total, initial=step, desc="DCGAN", disable=not progress, leave=False)
-    order = None
-    t0 = time.perf_counter()
-    try:
-        while step < total:
-            epoch, k = divmod(step, steps_per_epoch)
-            if order is None or k == 0:
-                order = _epoch_order(seed, epoch, n)
-            real = data[order[k * b : (k + 1) * b]]
-            z = torch.randn(b, config.latent, generator=noise)
-            fake = g(z)
-            # discriminator step on real and (detached) generated batches
-            opt_d.zero_grad(set_to_none=True)
-            logit_real = d(real)
-            logit_fake = d(fake.detach())
-            loss_d = bce(logit_real, ones) + bce(logit_fake, zeros)
-            loss_d.backward()
-            opt_d.step()
-            # generator step, non-saturating loss
-            opt_g.zero_grad(set_to_none=True)
-            loss_g = bce(d(fake), ones)
-            loss_g.backward()
-            opt_g.step()
-            step += 1
-            for key, val in zip(
-                _LOSS_KEYS,
-                (
-                    loss_g.item(),
-                    loss_d.item(),
-                    torch.sigmoid(logit_real).mean().item(),
-                    torch.sigmoid(logit_fake).mean().item(),
-                ),
-                strict=True,
-            ):
-                record[key].append(val)
-            bar.update(1)
-            if step % 10 == 0 or step == total:
-                bar.set_postfix(
-                    loss_g=f"{record['loss_g'][-1]:.3f}", loss_d=f"{record['loss_d'][-1]:.3f}"
-                )
-            if ckpt is not None and (step % checkpoint_every == 0 or step == total):
-                seconds += time.perf_counter() - t0
-                t0 = time.perf_counter()
-                _save_atomic(snapshot(), ckpt)
-            if callback is not None and (step % callback_every == 0 or step == total):
-                callback(step, _preview(g, preview_z, mean, std, item_shape), record["loss_g"][-1])
-    finally:
-        bar.close()
-    seconds += time.perf_counter() - t0
-    g.eval()
-    d.eval()
-    return GANRun(
-        generator=g,
-        discriminator=d,
-        losses=_loss_arrays(record, step),
-        seconds=seconds,
-        config=config,
-        seed=seed,
-        item_shape=tuple(item_shape),
-        mean=mean.ravel(),
-        std=std.ravel(),
-    )
+    def result(self) -> GANRun:
+        self.g.eval()
+        self.d.eval()
+        return GANRun(
+            generator=self.g,
+            discriminator=self.d,
+            losses=_loss_arrays(self.record, self.step),
+            seconds=self.seconds,
+            config=self.config,
+            seed=self.seed,
+            item_shape=tuple(self.item_shape),
+            mean=self.mean.ravel(),
+            std=self.std.ravel(),
+        )
 
 
 def _loss_arrays(record: dict[str, list[float]], step: int) -> dict[str, np.ndarray]:
@@ -861,9 +1054,10 @@ def _preview(g: Generator, z: Tensor, mean, std, item_shape) -> np.ndarray:
     # so previews do not alter the training
     g.eval()
     with torch.no_grad():
-        x = g(z).double().numpy()[0]
+        x = g(z).double().cpu().numpy()[0]
     g.train()
-    return (x * std[0] + mean[0]).reshape(item_shape)
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    return (x * np.reshape(std, shape) + np.reshape(mean, shape)).reshape(item_shape)
 
 
 # --------------------------------------------------------------------------
@@ -871,7 +1065,7 @@ def _preview(g: Generator, z: Tensor, mean, std, item_shape) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class RepeatedTraining:
     """Runs of :func:`repeat_training`, one per seed.
 
@@ -879,12 +1073,22 @@ class RepeatedTraining:
     ----------
     runs : dict of int to GANRun
         The successful runs, by seed.
-    errors : dict of int to str
-        ``"ExceptionType: message"`` of the seeds that failed.
+    failures : dict of int to str
+        ``"ExceptionType: message"`` of the seeds that failed (``.errors`` is
+        an alias).
     """
 
     runs: dict[int, GANRun]
-    errors: dict[int, str]
+    failures: dict[int, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        ok, bad = sorted(self.runs), sorted(self.failures)
+        return f"RepeatedTraining(seeds={_short(ok)}, failures={_short(bad)})"
+
+    @property
+    def errors(self) -> dict[int, str]:
+        """Alias of :attr:`failures` (kept for existing code)."""
+        return self.failures
 
     @property
     def losses(self) -> dict[int, dict[str, np.ndarray]]:
@@ -896,17 +1100,43 @@ class RepeatedTraining:
         """Trained generator of each successful run, by seed."""
         return {s: r.generator for s, r in self.runs.items()}
 
+    def table(self):
+        """One row per seed: steps, seconds, late losses (mean of the last 10 % of steps), error."""
+        import pandas as pd
 
-def _train_one(dataset, config, seed, checkpoint, kwargs) -> GANRun:
-    return train(dataset, config, seed=seed, checkpoint=checkpoint, **kwargs)
+        rows = {}
+        for s, r in self.runs.items():
+            k = max(1, r.n_steps // 10)
+            rows[s] = {"steps": r.n_steps, "seconds": r.seconds}
+            rows[s].update({key: float(np.mean(r.losses[key][-k:])) for key in _LOSS_KEYS})
+            rows[s]["error"] = ""
+        for s, msg in self.failures.items():
+            rows[s] = {"error": msg}
+        cols = ["steps", "seconds", *_LOSS_KEYS, "error"]
+        out = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=cols)
+        out.index.name = "seed"
+        return out.sort_index()
+
+    def plot(self, *, smooth: int = 20, title: str | None = "DCGAN losses per step"):
+        """Loss curves of every successful run (:func:`plot_losses`)."""
+        return plot_losses(self, smooth=smooth, title=title)
+
+
+def _short(seeds: list[int]) -> str:
+    return str(seeds) if len(seeds) <= 8 else f"[{seeds[0]}, ..., {seeds[-1]}] ({len(seeds)})"
+
+
+def _train_one(dataset, config, folder, kwargs, seed) -> GANRun:
+    ckpt = None if folder is None else Path(folder) / f"seed{seed}.pt"
+    return train(dataset, config, seed=seed, checkpoint=ckpt, **kwargs)
 
 
 def repeat_training(
     dataset,
     config: DCGANConfig | None,
-    seeds: Sequence[int],
+    seeds: int | Sequence[int],
     *,
-    executor: Executor | None = None,
+    executor=None,
     checkpoint_dir: str | Path | None = None,
     progress: bool = True,
     **kwargs,
@@ -919,25 +1149,30 @@ def repeat_training(
         As in :func:`train`.
     config : DCGANConfig or None
         As in :func:`train`.
-    seeds : sequence of int
-        One training per seed (duplicates are dropped).
-    executor : concurrent.futures.Executor, optional
-        E.g. a ``ProcessPoolExecutor`` to train in parallel; default serial.
+    seeds : int or sequence of int
+        One training per seed: distinct non-negative ints (a repeated seed
+        is refused, naming it); an int ``k`` means ``range(k)``. The same
+        rule as :func:`textures_nb.confidence.repeat`.
+    executor : None, concurrent.futures.Executor, dask Client or str, optional
+        None trains in series; an Executor (e.g. a ``ProcessPoolExecutor``) or
+        a Dask client trains in parallel, a string is a Dask scheduler address.
         Each worker uses torch's default thread count: with ``k`` workers on
         ``c`` cores, set ``torch.set_num_threads(c // k)`` in the workers'
-        ``initializer`` to avoid oversubscription.
+        ``initializer`` to avoid oversubscription (a worker's thread count is
+        part of what "same seed, same bits" requires, see :func:`train`).
     checkpoint_dir : str or Path, optional
         Folder of per-seed checkpoints ``seed<k>.pt``: re-running resumes
         interrupted trainings.
     progress : bool, default True
         A tqdm bar over seeds (serial mode also shows each training's bar).
     **kwargs
-        Passed to :func:`train` (``checkpoint_every``, ``callback`` in serial mode, ...).
+        Passed to :func:`train` (``checkpoint_every``, ``device``, ``callback``
+        in serial mode, ...).
 
     Returns
     -------
     RepeatedTraining
-        ``.runs`` by seed, and ``.errors`` for seeds whose training raised
+        ``.runs`` by seed, and ``.failures`` for seeds whose training raised
         (the other seeds' results are kept).
 
     Examples
@@ -946,41 +1181,20 @@ def repeat_training(
     >>> data = mrw_dataset(32, 16, 0.8, 0.2, seed=0)
     >>> rep = repeat_training(data, DCGANConfig(width=4, latent=8, epochs=1, batch_size=16),
     ...                       [0, 1], progress=False)
-    >>> sorted(rep.runs)
-    [0, 1]
+    >>> rep
+    RepeatedTraining(seeds=[0, 1], failures=[])
     """
-    seeds = list(dict.fromkeys(seeds))
-    if not seeds:
-        raise ValueError("`seeds` is empty: pass at least one seed, e.g. range(3).")
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(f"`executor` must be a concurrent.futures.Executor, got {executor!r}.")
+    from functools import partial
+
+    from ._shared.repeat import run_seeds
+
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-
-    def ckpt(s):
-        return None if folder is None else folder / f"seed{s}.pt"
-
-    runs: dict[int, GANRun] = {}
-    errors: dict[int, str] = {}
-    if executor is None:
-        inner = dict(kwargs, progress=progress)
-        for s in tqdm(seeds, desc="seeds", disable=not progress, leave=False):
-            try:
-                runs[s] = _train_one(dataset, config, s, ckpt(s), inner)
-            except Exception as exc:  # one failing seed must not lose the others
-                errors[s] = f"{type(exc).__name__}: {exc}"
-    else:
-        inner = dict(kwargs, progress=False)
-        futures = {
-            s: executor.submit(_train_one, dataset, config, s, ckpt(s), inner) for s in seeds
-        }
-        for s in tqdm(seeds, desc="seeds", disable=not progress, leave=False):
-            try:
-                runs[s] = futures[s].result()
-            except Exception as exc:
-                errors[s] = f"{type(exc).__name__}: {exc}"
-    return RepeatedTraining(runs=runs, errors=errors)
+    inner = dict(kwargs, progress=progress and executor is None)
+    fn = partial(_train_one, dataset, config, folder, inner)
+    runs, failures = run_seeds(fn, seeds, executor=executor, progress=progress, desc="seeds")
+    return RepeatedTraining(runs=runs, failures=failures)
 
 
 # --------------------------------------------------------------------------
@@ -1017,7 +1231,7 @@ def compare_log_cumulants(
     n : int or None, default 100
         Use at most ``n`` realisations of each set (randomly chosen with
         ``seed``); None uses all.
-    seed : int, default 0
+    seed : int or numpy.random.Generator, default 0
         Random state of that choice.
 
     Returns
@@ -1101,7 +1315,7 @@ def plot_losses(runs, *, smooth: int = 20, title: str | None = "DCGAN losses per
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from .plotting import _COLORS
+    from ._shared.display import palette
 
     if isinstance(runs, GANRun):
         runs = {f"seed {runs.seed}": runs}
@@ -1110,6 +1324,7 @@ def plot_losses(runs, *, smooth: int = 20, title: str | None = "DCGAN losses per
     if not isinstance(runs, dict) or not all(isinstance(r, GANRun) for r in runs.values()):
         raise TypeError("`runs` must be a GANRun, a RepeatedTraining or a dict of GANRun.")
     smooth = check_positive_int(smooth, "smooth")
+    colors = palette(len(runs))
     fig = make_subplots(rows=1, cols=2, subplot_titles=["generator loss", "discriminator loss"])
     for i, (name, run) in enumerate(runs.items()):
         for col, key in enumerate(("loss_g", "loss_d"), start=1):
@@ -1124,11 +1339,15 @@ def plot_losses(runs, *, smooth: int = 20, title: str | None = "DCGAN losses per
                     name=name,
                     legendgroup=name,
                     showlegend=col == 1,
-                    line=dict(color=_COLORS[i % len(_COLORS)]),
+                    line=dict(color=colors[i]),
                 ),
                 row=1,
                 col=col,
             )
     fig.update_xaxes(title="step")
-    fig.update_layout(title=title, height=350)
+    fig.update_layout(
+        title=title,
+        height=350,
+        legend=dict(x=0.99, xanchor="right", y=0.99, bgcolor="rgba(255,255,255,0.6)"),
+    )
     return fig

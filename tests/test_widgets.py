@@ -1,11 +1,23 @@
-"""Widget callbacks, tested without a browser."""
+"""Widget callbacks, tested without a browser (tests/browser moves them in JupyterLab)."""
 
 from __future__ import annotations
 
+import json
+import re
+
+import numpy as np
 import pytest
 
 from textures_nb.processes import mrw_log_cumulants
-from textures_nb.widgets import mrw_explorer, mrw_log_scale_figure
+from textures_nb.widgets import FigureArea, figure_bundle, mrw_explorer, mrw_log_scale_figure
+
+PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def _estimates(fig) -> tuple[float, float]:
+    """(c1, c2) estimated by the callback, read from the figure's title."""
+    m = re.search(r"c1=(-?[\d.]+) .*c2=(-?[\d.]+) ", fig.layout.title.text)
+    return float(m.group(1)), float(m.group(2))
 
 
 def test_figure_reports_estimates_against_truth():
@@ -16,34 +28,89 @@ def test_figure_reports_estimates_against_truth():
     assert len(fig.data) == 6
 
 
-def test_lam_zero_is_fbm():
-    fig = mrw_log_scale_figure(0.6, 0.0, n=2**13, seed=1)
-    assert "truth 0.600" in fig.layout.title.text
+@pytest.mark.parametrize("H", [0.6, 0.8])
+def test_lam_zero_is_fbm(H):
+    # Known truth of fBm: c1 = H, c2 = 0. Five realisations of 2**13 samples, fit
+    # octaves 3-9: the estimates spread by about 0.02 (c1) and 0.01 (c2).
+    est = np.array([_estimates(mrw_log_scale_figure(H, 0.0, n=2**13, seed=s)) for s in range(5)])
+    assert np.all(np.abs(est[:, 0] - H) < 0.06)
+    assert abs(est[:, 0].mean() - H) < 0.025
+    assert np.all(np.abs(est[:, 1]) < 0.03)
+    assert abs(est[:, 1].mean()) < 0.015
 
 
-def test_explorer_sliders_drive_the_callback():
+def test_intermittency_shows_in_c2():
+    # MRW with lam = 0.3: c2 = -lam**2 = -0.09, far from fBm's 0.
+    est = np.array([_estimates(mrw_log_scale_figure(0.7, 0.3, n=2**13, seed=s)) for s in range(5)])
+    assert np.all(est[:, 1] < -0.05)
+    assert abs(est[:, 1].mean() - (-0.09)) < 0.03
+    assert "truth 0.000" in mrw_log_scale_figure(0.6, 0.0, n=2**10, seed=0).layout.title.text
+
+
+def test_figure_bundle_is_plotly_json():
+    fig = mrw_log_scale_figure(0.7, 0.2, n=2**12, seed=0)
+    bundle = figure_bundle(fig)
+    spec = json.loads(json.dumps(bundle[PLOTLY]))  # plain JSON for the frontend
+    assert len(spec["data"]) == 6 and spec["layout"]["title"]["text"] == fig.layout.title.text
+    assert "width" not in spec["layout"]  # follows the output area
+
+
+def _shown_title(w) -> str:
+    (output,) = w.area.widget.outputs
+    return output["data"][PLOTLY]["layout"]["title"]["text"]
+
+
+def test_explorer_sliders_redraw_its_output():
     pytest.importorskip("ipywidgets")
-    w = mrw_explorer(n=2**12, seed=0)
+    w = mrw_explorer(n=2**12, seed=0, figure_widget=False)
     h_slider, lam_slider = w.children[:2]
     assert (h_slider.description, lam_slider.description) == ("H", "lam")
+    assert "H=0.70, lam=0.20" in _shown_title(w)
     lam_slider.value = 0.3  # the observer redraws
     assert "lam=0.30" in w.figure.layout.title.text
+    assert "H=0.70, lam=0.30" in _shown_title(w)
     h_slider.value = 0.8
-    assert "H=0.80, lam=0.30" in w.figure.layout.title.text
+    assert "H=0.80, lam=0.30" in _shown_title(w)
+    # one figure shown, replaced rather than appended
+    assert len(w.area.widget.outputs) == 1
+    assert "application/vnd.jupyter.widget-view+json" in w._repr_mimebundle_()
 
 
-def test_explorer_updates_its_display_in_place():
-    pytest.importorskip("ipywidgets")
-    w = mrw_explorer(n=2**12, seed=0)
-    updated = []
+def test_figure_area_updates_a_figure_widget_in_place():
+    pytest.importorskip("anywidget")  # plotly's FigureWidget needs it
+    import plotly.graph_objects as go
 
-    class Handle:
-        def update(self, fig):
-            updated.append(fig)
+    area = FigureArea(figure_widget=True)
+    area.show(mrw_log_scale_figure(0.7, 0.2, n=2**12, seed=0))
+    widget = area.widget
+    assert isinstance(widget, go.FigureWidget) and len(widget.data) == 6
+    area.show(mrw_log_scale_figure(0.7, 0.3, n=2**12, seed=0))
+    assert area.widget is widget and "lam=0.30" in widget.layout.title.text
+    np.testing.assert_allclose(widget.data[0].y, area.figure.data[0].y)
 
-    w._handle = Handle()
-    w.children[1].value = 0.1
-    assert updated and updated[-1] is w.figure and "lam=0.10" in w.figure.layout.title.text
+
+@pytest.mark.slow
+def test_explorer_runs_under_papermill(tmp_path):
+    # An Output widget captured with `with out:` once stalled papermill runs of
+    # notebook 01; the explorer replaces the Output's outputs instead.
+    papermill = pytest.importorskip("papermill")
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from textures_nb.widgets import mrw_explorer"),
+        nbformat.v4.new_code_cell("w = mrw_explorer(n=2**12, seed=0)\nw"),
+        nbformat.v4.new_code_cell("w.children[1].value = 0.3\nprint(w.figure.layout.title.text)"),
+    ]
+    src, out = tmp_path / "explorer.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    papermill.execute_notebook(
+        str(src), str(out), kernel_name="python3", progress_bar=False, execution_timeout=120
+    )
+    done = nbformat.read(out, as_version=4)
+    assert "lam=0.30" in done.cells[2].outputs[0]["text"]
+    widget_state = done.metadata.get("widgets", {})
+    assert widget_state or done.cells[1].outputs  # the explorer was displayed
 
 
 def test_bad_length():

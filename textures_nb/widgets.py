@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._checks import check_positive_int
 
-__all__ = ["MRWExplorer", "mrw_explorer", "mrw_log_scale_figure"]
+__all__ = ["FigureArea", "MRWExplorer", "figure_bundle", "mrw_explorer", "mrw_log_scale_figure"]
 
 
 def mrw_log_scale_figure(
@@ -41,7 +41,7 @@ def mrw_log_scale_figure(
         scales = (3, min(9, max_scale(n)))
     x = fbm(n, H, seed=seed) if lam == 0 else mrw(n, H, lam, seed=seed)
     est = log_cumulants(x, scales=scales, n_cumul=2, n_boot=0)
-    truth = mrw_log_cumulants(H, lam)
+    truth = {k: v + 0.0 for k, v in mrw_log_cumulants(H, lam).items()}  # -0.0 -> 0.0
     return est.plot(
         truth={"c1": truth["c1"], "c2": truth["c2"]},
         title=f"MRW H={H:.2f}, lam={lam:.2f}: c1={est.c1:.3f} (truth {truth['c1']:.3f}), "
@@ -49,13 +49,86 @@ def mrw_log_scale_figure(
     )
 
 
+def figure_bundle(fig) -> dict:
+    """Jupyter display bundle of a plotly figure (plotly's mimetype plus a text fallback).
+
+    Built directly rather than through ``fig._repr_mimebundle_`` so that it does
+    not depend on the active plotly renderer or on running inside IPython.
+    """
+    import json
+
+    import plotly.io as pio
+
+    spec = json.loads(pio.to_json(fig, validate=False))
+    spec.setdefault("config", {})["responsive"] = True
+    title = fig.layout.title.text or "figure"
+    return {"application/vnd.plotly.v1+json": spec, "text/plain": f"<plotly figure: {title}>"}
+
+
+def _has_anywidget() -> bool:
+    """True when plotly's FigureWidget can render (it needs the anywidget package)."""
+    import importlib.util
+
+    return importlib.util.find_spec("anywidget") is not None
+
+
+class FigureArea:
+    """A widget area showing one plotly figure, replaced in place on :meth:`show`.
+
+    With ``anywidget`` installed, a ``plotly.graph_objects.FigureWidget`` whose
+    traces and layout are updated in place; otherwise an ``ipywidgets.Output``
+    whose ``outputs`` are replaced by the new figure's display bundle (no
+    ``with output:`` capture and no ``clear_output`` messages, so papermill and
+    nbclient runs never wait on captured output). Both redraw in JupyterLab,
+    where ``DisplayHandle.update`` of a plotly figure is dropped.
+
+    Parameters
+    ----------
+    figure_widget : bool, optional
+        Force (True) or refuse (False) the FigureWidget path; default: use it
+        when anywidget is installed.
+    """
+
+    def __init__(self, *, figure_widget: bool | None = None) -> None:
+        import ipywidgets as widgets
+
+        self.uses_figure_widget = _has_anywidget() if figure_widget is None else figure_widget
+        self.figure = None
+        if self.uses_figure_widget:
+            import plotly.graph_objects as go
+
+            self.widget = go.FigureWidget()
+        else:
+            self.widget = widgets.Output(layout=widgets.Layout(width="100%"))
+
+    def show(self, fig) -> None:
+        """Replace the shown figure by ``fig``."""
+        self.figure = fig
+        if not self.uses_figure_widget:
+            self.widget.outputs = (
+                {"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}},
+            )
+            return
+        fw = self.widget
+        with fw.batch_update():
+            if len(fw.data) == len(fig.data) and all(
+                a.type == b.type for a, b in zip(fw.data, fig.data, strict=True)
+            ):
+                for old, new in zip(fw.data, fig.data, strict=True):
+                    old.update(new.to_plotly_json(), overwrite=True)
+            else:
+                fw.data = ()
+                fw.add_traces(list(fig.data))
+            fw.layout = fig.layout
+
+
 class MRWExplorer:
     """Sliders for ``H`` and ``lam`` above the MRW log-scale diagrams they redraw.
 
-    The figure is shown once with a display id and replaced in place when a
-    slider moves (``DisplayHandle.update``); no ``Output`` widget captures it,
-    which keeps papermill and nbclient runs of the notebook from stalling on
-    widget output messages.
+    The figure sits in a :class:`FigureArea` (a FigureWidget updated in place
+    when anywidget is installed, an ``Output`` whose outputs are replaced
+    otherwise), so moving a slider redraws it in JupyterLab and the notebook
+    still runs under papermill and nbval.
 
     Attributes
     ----------
@@ -63,9 +136,11 @@ class MRWExplorer:
         The ``H`` and ``lam`` sliders.
     figure : plotly.graph_objects.Figure
         The figure for the current slider values.
+    area : FigureArea
+        Where the figure is shown.
     """
 
-    def __init__(self, *, n: int = 2**14, seed: int = 0) -> None:
+    def __init__(self, *, n: int = 2**14, seed: int = 0, figure_widget: bool | None = None) -> None:
         import ipywidgets as widgets
 
         self._n, self._seed = n, seed
@@ -73,28 +148,26 @@ class MRWExplorer:
             widgets.FloatSlider(value=0.7, min=0.6, max=0.95, step=0.05, description="H"),
             widgets.FloatSlider(value=0.2, min=0.0, max=0.4, step=0.05, description="lam"),
         )
-        self._handle = None
+        self.area = FigureArea(figure_widget=figure_widget)
         self.figure = None
         self.update()
         for slider in self.children:
             slider.observe(self.update, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(self.children)), self.area.widget])
 
     def update(self, change=None) -> None:
         """Redraw for the current slider values (the sliders' observer)."""
         H, lam = (slider.value for slider in self.children)
         self.figure = mrw_log_scale_figure(H, lam, n=self._n, seed=self._seed)
-        if self._handle is not None:
-            self._handle.update(self.figure)
+        self.area.show(self.figure)
 
-    def _ipython_display_(self) -> None:
-        import ipywidgets as widgets
-        from IPython.display import display
-
-        display(widgets.HBox(list(self.children)))
-        self._handle = display(self.figure, display_id=True)
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
 
 
-def mrw_explorer(*, n: int = 2**14, seed: int = 0) -> MRWExplorer:
+def mrw_explorer(
+    *, n: int = 2**14, seed: int = 0, figure_widget: bool | None = None
+) -> MRWExplorer:
     """Sliders for ``H`` and ``lam`` that redraw the MRW log-scale diagrams.
 
     Parameters
@@ -103,6 +176,9 @@ def mrw_explorer(*, n: int = 2**14, seed: int = 0) -> MRWExplorer:
         Number of samples of each simulated MRW.
     seed : int
         Random seed (the same noise for every slider position).
+    figure_widget : bool, optional
+        As in :class:`FigureArea`: default, a FigureWidget when anywidget is
+        installed, an ``Output`` otherwise.
 
     Returns
     -------
@@ -110,4 +186,4 @@ def mrw_explorer(*, n: int = 2**14, seed: int = 0) -> MRWExplorer:
         Display it in a notebook; ``.children`` are the sliders, ``.figure``
         the current figure.
     """
-    return MRWExplorer(n=n, seed=seed)
+    return MRWExplorer(n=n, seed=seed, figure_widget=figure_widget)

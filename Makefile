@@ -30,6 +30,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+.PHONY: browser gallery
+
+# the notebooks in JupyterLab in headless Chromium, checked as a user sees them
+# (pictures of every cell and of failures in runs/browser/, with an index.html)
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider
+
+# every notebook's outputs as pictures with an index: runs/gallery/index.html
+gallery: $(STAMP)
+	$(BIN)/python -m textures_nb.runner.gallery notebooks --out runs/gallery
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/python -m textures_nb notebooks --check notebooks)

@@ -207,7 +207,7 @@ def _periodised_leader_c1(img, scales):
     j1, j2 = scales
     dec = pywt.wavedec2(img, "db3", mode="periodization", level=j2)
     details = [np.stack(dec[-j]) / 2.0**j for j in range(1, j2 + 1)]  # L1 normalisation
-    coefs = ms.WaveletCoefs(details=details, wavelet="db3", gamint=0.0, ndim=2)
+    coefs = ms.WaveletCoefs(details=details, wavelet="db3", gamint=0.0, dim=2)
     logs = [np.log(v).mean() for v in ms._multires(coefs, True, j2).values]
     return np.polyfit(np.arange(j1, j2 + 1), logs[j1 - 1 : j2], 1)[0] / np.log(2)
 
@@ -480,3 +480,20 @@ def test_n_boot_defaults_to_zero_and_max_scale_takes_dim():
         assert ms.max_scale(512, ndim=2) == 6
     with pytest.raises(ValueError, match="dim"):
         ms.max_scale(512, dim=3)
+
+
+def test_plots_fit_the_output_area():
+    x = mrw(2**14, 0.7, 0.2, seed=0)
+    biv = bivariate_mrw(2**14, 0.7, 0.2, rho_omega=0.8, seed=0)
+    lc = ms.log_cumulants(x)
+    figs = [
+        lc.plot(),
+        ms.structure_functions(x).plot(),
+        ms.multifractal_spectrum(lc).plot(),
+        ms.multichannel_log_cumulants(biv).plot(),
+    ]
+    for fig in figs:
+        assert fig.layout.width is None or fig.layout.width <= 980
+    sf = figs[1]
+    colours = {t.marker.color for t in sf.data if t.mode == "markers"}
+    assert len(colours) == ms.structure_functions(x).q.size  # one colour per q

@@ -83,26 +83,26 @@ class WaveletCoefs:
         PyWavelets name of the wavelet.
     gamint : float
         Fractional integration order applied.
-    ndim : int
+    dim : int
         1 for signals, 2 for images.
     """
 
     details: list[np.ndarray] = field(repr=False)
     wavelet: str
     gamint: float
-    ndim: int
+    dim: int
 
     def __repr__(self) -> str:
         first = self.details[0].shape if self.details else ()
         return (
             f"WaveletCoefs({self.wavelet}, scales 1..{self.j_max}, finest {first}, "
-            f"gamint={self.gamint:g}, dim={self.ndim})"
+            f"gamint={self.gamint:g}, dim={self.dim})"
         )
 
     @property
-    def dim(self) -> int:
-        """Number of sampled dimensions (1 signal, 2 image)."""
-        return self.ndim
+    def ndim(self) -> int:
+        """Former name of ``dim`` (kept for old code)."""
+        return self.dim
 
     @property
     def j_max(self) -> int:
@@ -249,7 +249,7 @@ def wavelet_coefs(
             hl, hh = _filter_step(high_r, lo, hi, axis=1)
             details.append(np.stack([lh, hl, hh]) * gain)
             approx = ll
-    return WaveletCoefs(details=details, wavelet=wavelet, gamint=gamint, ndim=arr.ndim)
+    return WaveletCoefs(details=details, wavelet=wavelet, gamint=gamint, dim=arr.ndim)
 
 
 def _n_levels(shape: tuple[int, ...], n_taps: int) -> int:
@@ -609,7 +609,7 @@ class LogCumulants:
     leaders: bool
     wavelet: str
     gamint: float
-    ndim: int
+    dim: int
     hmin: float
     options: dict = field(default_factory=dict)
     j0: int = 1
@@ -620,13 +620,13 @@ class LogCumulants:
         boot = f", {self.boot.shape[0]} bootstrap" if self.boot is not None else ""
         return (
             f"LogCumulants({est}; scales={self.scales}, {self.wavelet} {kind}, "
-            f"gamint={self.gamint:g}, dim={self.ndim}{boot})"
+            f"gamint={self.gamint:g}, dim={self.dim}{boot})"
         )
 
     @property
-    def dim(self) -> int:
-        """Number of sampled dimensions (1 signal, 2 image)."""
-        return self.ndim
+    def ndim(self) -> int:
+        """Former name of ``dim`` (kept for old code)."""
+        return self.dim
 
     @property
     def c1(self) -> float:
@@ -855,7 +855,7 @@ def _log_cumulants_from(
         leaders=leaders,
         wavelet=coefs.wavelet,
         gamint=float(coefs.gamint),
-        ndim=coefs.ndim,
+        dim=coefs.dim,
         hmin=hmin,
         options=dict(weighted=weighted, n_boot=n_boot),
         j0=j0,
@@ -936,6 +936,47 @@ class StructureFunctions:
         import pandas as pd
 
         return pd.DataFrame({"q": self.q, "zeta": self.zeta}).set_index("q")
+
+    def plot(self, *, title: str | None = None):
+        """Plotly figure: ``log2 S(j, q)`` against ``j``, one colour per ``q``, with the
+        fits over ``scales``; responsive width, legend below the plot."""
+        import plotly.graph_objects as go
+
+        from ._shared.display import palette
+
+        j1, j2 = self.scales
+        jj = np.arange(j1, j2 + 1)
+        fig = go.Figure()
+        for colour, q, y, z in zip(
+            palette(self.q.size), self.q, self.log2_S, self.zeta, strict=True
+        ):
+            name = f"q = {q:g}: zeta = {z:.3f}"
+            fig.add_trace(
+                go.Scatter(
+                    x=self.j, y=y, mode="markers", marker_color=colour, name=name, legendgroup=name
+                )
+            )
+            centre = y[j1 - 1 : j2].mean() - z * jj.mean()
+            fig.add_trace(
+                go.Scatter(
+                    x=jj,
+                    y=centre + z * jj,
+                    mode="lines",
+                    line_color=colour,
+                    showlegend=False,
+                    legendgroup=name,
+                )
+            )
+        fig.update_layout(
+            title=title or "Structure functions (lines: fits over the scales used)",
+            xaxis_title="scale j (octaves)",
+            yaxis_title="log2 S(j, q)",
+            height=420,
+            autosize=True,
+            margin=dict(l=50, r=20, t=60, b=40),
+            legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
+        )
+        return fig
 
 
 def structure_functions(
@@ -1039,7 +1080,9 @@ class MultifractalSpectrum:
         """Plotly figure of ``D(h)`` (a single marker for a monofractal)."""
         from .plotting import multifractal_spectra
 
-        return multifractal_spectra([self], names=[name or "spectrum"], title=title)
+        fig = multifractal_spectra([self], names=[name or "spectrum"], title=title)
+        # a monofractal's spectrum is one point: a line alone would draw nothing
+        return fig.update_traces(mode="lines+markers").update_yaxes(range=[0, self.dim * 1.05])
 
 
 def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
@@ -1069,7 +1112,7 @@ def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
         raise TypeError("`lc` must be the LogCumulants returned by log_cumulants().")
     q = np.linspace(-5, 5, 41) if q is None else as_finite_array(q, "q", ndims=(1,))
     c = lc.cumulants
-    d = lc.ndim
+    d = lc.dim
     if c.size < 2 or c[1] >= 0:
         return MultifractalSpectrum(
             q=np.zeros(1), h=np.array([c[0]]), D=np.array([float(d)]), dim=d, monofractal=True
@@ -1190,6 +1233,13 @@ class MultichannelLogCumulants:
                 "rho_mf CI high": ci[1],
             }
         return pd.DataFrame.from_dict(rows, orient="index").astype(float)
+
+    def plot(self, *, title: str | None = None):
+        """Log-scale diagrams of every channel, one colour per channel."""
+        from .plotting import log_scale_diagrams
+
+        names = [f"channel {i}" for i in range(len(self.channels))]
+        return log_scale_diagrams(self.channels, names=names, title=title)
 
 
 def _check_multichannel(x) -> np.ndarray:

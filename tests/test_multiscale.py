@@ -169,8 +169,10 @@ def _pymultifracs_estimates(x, scales, weighted="Nj"):
         lambda s: _pymultifracs_fbm(2**15, 0.5, s),
         lambda s: _pymultifracs_fbm(2**15, 0.8, s),
         lambda s: fbm(2**15, 0.3, sampling="bandlimited", seed=s),
+        lambda s: fbm(2**15, 0.5, sampling="bandlimited", seed=s),
+        lambda s: fbm(2**15, 0.8, sampling="bandlimited", seed=s),
     ],
-    ids=["mrw", "fbm0.3", "fbm0.5", "fbm0.8", "bandlimited0.3"],
+    ids=["mrw", "fbm0.3", "fbm0.5", "fbm0.8", "band0.3", "band0.5", "band0.8"],
 )
 def test_agrees_with_pymultifracs(make):
     # pymultifracs halves the finer scales' leaders per octave (its leaders are ours with

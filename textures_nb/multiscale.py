@@ -16,7 +16,13 @@ Conventions
   estimates as a periodic one (periodisation would bias ``c1`` by ~0.1).
 - Log-cumulants ``c_m`` are the slopes, in ``ln 2`` units, of the per-scale
   cumulants ``C_m(j)`` of ``ln L(j, .)`` (leaders ``L`` or coefficients
-  ``|d|``): ``C_m(j) = C_m^0 + c_m j ln 2``.
+  ``|d|``): ``C_m(j) = C_m^0 + c_m j ln 2``, fitted with ``sqrt(n_j)`` weights.
+- Leaders in the estimators take the sup over scales ``j0..j`` only: the
+  finest octave of sampled data is aliased and would decide the leaders
+  several octaves up. ``j0`` defaults to 2 when the fit starts at ``j1 = 3``
+  (rule and measurements: :func:`log_cumulants`,
+  ``benchmarks/results_multiscale.md``); :func:`wavelet_leaders` keeps the
+  textbook ``j0 = 1``.
 
 References
 ----------

@@ -1,5 +1,7 @@
-# textures-nb: `make run` executes every notebook, `make test` runs the tests.
-# Both create the virtual environment .venv on first use.
+# textures-nb: `make run` executes every notebook, `make test` runs every test
+# (unit tests, docstring examples, notebooks under nbval, then the browser suite),
+# `make quick` the fast unit tests only. All create the virtual environment .venv
+# on first use.
 
 PYTHON ?= python3
 VENV = .venv
@@ -8,8 +10,10 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCHMARKS := $(sort $(wildcard benchmarks/bench_*.py))
+# tqdm reads TQDM_DISABLE when imported: set it for pytest and for the kernels it starts
+PYTEST := TQDM_DISABLE=1 $(BIN)/python -m pytest
 
-.PHONY: install run test lint notebooks benchmarks clean
+.PHONY: install run test quick lint notebooks benchmarks clean
 
 install: $(STAMP)
 
@@ -27,8 +31,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m textures_nb run notebooks --out runs
 
+# unit tests, doctests and notebooks (testpaths in pyproject.toml), then the browser
+# suite in tests/browser when it exists (it skips itself without Playwright/chromium)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST) --ignore=tests/browser
+	$(if $(wildcard tests/browser/test_*.py),$(PYTEST) tests/browser)
+
+# the edit-test loop: unit tests without the slow and browser ones (< 2 min on 2 cores)
+quick: $(STAMP)
+	$(PYTEST) -m "not slow and not browser" -x -q tests
 
 .PHONY: browser gallery
 

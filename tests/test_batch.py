@@ -6,6 +6,7 @@ three, so the executed runs are shared through module-scoped fixtures.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import io
@@ -38,7 +39,11 @@ from textures_nb.runner import (
     summary,
     timestamped_dir,
 )
+from textures_nb.runner.cli import build_parser, parse_parameters
+from textures_nb.runner.grid import assigned_parameters, check_parameters
 
+REPO = Path(__file__).resolve().parents[1]
+STORED = sorted((REPO / "notebooks").glob("*.ipynb"))
 STAMP = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
 
 
@@ -521,3 +526,118 @@ def test_old_module_names_are_aliases_of_the_runner():
         assert getattr(batch, name) is getattr(runner, name), name
     for name in devtools.__all__:
         assert getattr(devtools, name) is getattr(maintenance, name), name
+
+
+# --- the repository's notebooks: every parameter can be overridden ---------------------
+
+
+def _parameters_cell(path: Path):
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{path.name}: {len(cells)} cells tagged 'parameters'"
+    return nb, cells[0]
+
+
+def _declared(source: str) -> dict[str, str]:
+    """Name -> source text of its value, for every assignment in a parameters cell."""
+    declared = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    declared[target.id] = ast.get_source_segment(source, node.value)
+    return declared
+
+
+def _other_value(value):
+    """A value of the same type that differs from the default."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, (list, tuple)):
+        return type(value)(list(value) + list(value[:1]))
+    return value
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.name) for p in STORED]
+    or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
+)
+def test_every_parameter_of_every_notebook_can_be_overridden(path, tmp_path):
+    import papermill
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    _, cell = _parameters_cell(path)
+    declared = _declared(cell.source)
+    assert "seed" in declared
+    assert set(assigned_parameters(path)) == set(declared)
+    inspected = papermill.inspect_notebook(str(path))
+    skipped = sorted(set(declared) - set(inspected))
+    assert not skipped, (
+        f"papermill's parser skips {skipped} in {path.name}'s parameters cell "
+        "(a comment holding `=` or `**`?)"
+    )
+    defaults = {name: ast.literal_eval(text) for name, text in declared.items()}
+    wanted = {name: _other_value(value) for name, value in defaults.items()}
+    argv = ["batch", str(path), "--out", str(tmp_path / "out")]
+    for name, value in wanted.items():
+        argv += ["-p", name, repr(value)]
+    values = parse_parameters(build_parser().parse_args(argv).parameter)
+    assert values == wanted
+    check_parameters(path, values)  # what `batch` checks before any run
+    # papermill's injected cell, run after the defaults, gives every new value
+    injected = parameterize_notebook(
+        load_notebook_node(str(path)), values, kernel_name="python3", language="python"
+    )
+    namespace: dict = {}
+    for c in injected.cells:
+        tags = c.metadata.get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            exec(c.source, namespace)
+    assert {name: namespace[name] for name in wanted} == wanted
+
+
+def test_unparseable_parameter_is_refused_with_the_reason(tmp_path):
+    cells = [
+        new_markdown_cell("# Comment"),
+        new_code_cell(
+            "seed = 0  # random seed\nlam = 0.2  # intermittency (c2 = -lam**2)",
+            metadata={"tags": ["parameters"]},
+        ),
+        new_code_cell("print(lam)"),
+    ]
+    nb = _write(tmp_path / "comment.ipynb", cells)
+    assert assigned_parameters(nb) == {"seed": 1, "lam": 2}
+    with pytest.raises(ValueError, match=r"cannot parse.*'lam' \(line 2\).*no `=` or `\*\*`"):
+        run_grid(nb, {"lam": [0.3]}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    check_parameters(nb, ["seed"])  # the parseable one is fine
+
+
+@pytest.mark.slow
+def test_batch_run_overrides_a_parameter_of_a_real_notebook(tmp_path, capfd):
+    notebook = REPO / "notebooks" / "06_confidence.ipynb"
+    if not notebook.exists():
+        pytest.skip("notebooks/06_confidence.ipynb is gone")
+    out = tmp_path / "runs"
+    code = main(
+        ["batch", str(notebook), "-p", "n_iter", "10", "-p", "n_null", "3", "-p", "n_resamples",
+         "10", "--out", str(out), "--workers", "1"]
+    )  # fmt: skip
+    captured = capfd.readouterr()
+    assert code == 0, captured.out
+    # quiet: status line, table and summary only; no kernel or papermill warnings
+    assert "WARNING" not in captured.err and "without encryption" not in captured.err, captured.err
+    (folder,) = out.iterdir()
+    executed = nbformat.read(str(folder / notebook.name), as_version=4)
+    (injected,) = [c for c in executed.cells if "injected-parameters" in c.metadata["tags"]]
+    assert _declared(injected.source) == {"n_iter": "10", "n_null": "3", "n_resamples": "10"}
+    table = summary(out)
+    assert table.loc[0, "status"] == "ok" and table.loc[0, "n_iter"] == 10
+    assert {"c1 mean", "target c1", "cloud k"} <= set(table.columns)

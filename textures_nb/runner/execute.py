@@ -85,6 +85,27 @@ class NotebookRun:
         """True if the notebook ran to the end without error."""
         return self.status == "ok"
 
+    def __repr__(self) -> str:
+        parts = [f"{self.name!r}", self.status, f"{self.seconds:.1f} s"]
+        if self.cell is not None:
+            parts.append(f"cell {self.cell}")
+        if self.error:
+            parts.append(_shorten(repr(self.error), 70))
+        if self.parameters:
+            parts.append("parameters " + _shorten(repr(self.parameters), 60))
+        if self.results:
+            parts.append("results " + _shorten(repr(sorted(self.results)), 40))
+        if self.resumed:
+            parts.append("resumed")
+        parts.append("output " + _shorten(str(self.output), 50, keep="end"))
+        return f"NotebookRun({', '.join(parts)})"
+
+
+def _shorten(text: str, limit: int, *, keep: str = "start") -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3] + "..." if keep == "start" else "..." + text[3 - limit :]
+
 
 def kernel_manager_class(env: Mapping[str, str] | None = None):
     """The jupyter_client kernel manager class the runner gives nbclient.

@@ -265,7 +265,7 @@ def assigned_names(code: str) -> dict[str, int]:
 
     Examples
     --------
-    >>> assigned_names("seed = 0  # random seed\nlam = 0.2  # c2 = -lam**2")
+    >>> assigned_names("seed = 0  # random seed\\nlam = 0.2  # c2 = -lam**2")
     {'seed': 1, 'lam': 2}
     """
     try:

@@ -34,9 +34,13 @@ def small_db():
 # --------------------------------------------------------------------------
 
 
+BACKENDS = ["numpy"] + (["faiss"] if sim._faiss_module() is not None else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_nearest_matches_sklearn_brute(metric, seed):
+def test_nearest_matches_sklearn_brute(metric, seed, backend):
     rng = np.random.default_rng(seed)
     F = rng.standard_normal((500, 12)) * rng.uniform(0.1, 10, size=12)
     Q = rng.standard_normal((37, 12)) * 3
@@ -44,16 +48,95 @@ def test_nearest_matches_sklearn_brute(metric, seed):
     Zq = sim.standardize_features(Q, F)
     ref = NearestNeighbors(n_neighbors=7, algorithm="brute", metric=metric).fit(Z)
     # small blocks so that queries and database are both split and merged
-    idx, dist = sim.nearest(F, 7, Q, metric=metric, chunk=5, db_chunk=64)
+    idx, dist = sim.nearest(F, 7, Q, metric=metric, chunk=5, db_chunk=64, backend=backend)
     ref_dist, ref_idx = ref.kneighbors(Zq)
     np.testing.assert_array_equal(idx, ref_idx)
     np.testing.assert_allclose(dist, ref_dist, atol=1e-9)
     # no query: every item against the others, itself excluded
-    idx, dist = sim.nearest(F, 7, metric=metric, chunk=33, db_chunk=50)
+    idx, dist = sim.nearest(F, 7, metric=metric, chunk=33, db_chunk=50, backend=backend)
     ref_dist, ref_idx = ref.kneighbors(Z, n_neighbors=8)
     np.testing.assert_array_equal(idx, ref_idx[:, 1:])
     np.testing.assert_allclose(dist, ref_dist[:, 1:], atol=1e-9)
     assert not np.any(idx == np.arange(500)[:, None])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_nearest_float32_matches_sklearn_in_float64(metric, backend):
+    # float32 features: candidates found in float32, ranked again in float64, so the
+    # result is scikit-learn's brute force on the same values held in float64
+    rng = np.random.default_rng(5)
+    F = rng.standard_normal((3000, 48)).astype(np.float32)
+    Q = rng.standard_normal((60, 48)).astype(np.float32)
+    idx, dist = sim.nearest(F, 10, Q, metric=metric, standardize=False, backend=backend)
+    ref = NearestNeighbors(n_neighbors=10, algorithm="brute", metric=metric)
+    ref_dist, ref_idx = ref.fit(F.astype(np.float64)).kneighbors(Q.astype(np.float64))
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-9, atol=1e-9)
+    assert idx.dtype == np.int64 and dist.dtype == np.float64
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nearest_float32_makes_no_copy_of_the_database(backend):
+    import tracemalloc
+
+    F = np.random.default_rng(0).standard_normal((40_000, 64)).astype(np.float32)  # 10 MB
+    Q = F[:300] + np.float32(0.01)
+    sim.nearest(F[:50], 3, Q[:5], standardize=False, backend=backend)  # warm-up
+    tracemalloc.start()
+    sim.nearest(F, 5, Q, standardize=False, backend=backend, chunk=128, db_chunk=1024)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.5 * F.nbytes, peak  # a float32 copy would be 1x, a float64 one 2x
+
+
+def test_nearest_falls_back_to_numpy_without_faiss(monkeypatch):
+    rng = np.random.default_rng(3)
+    F, Q = rng.standard_normal((400, 6)), rng.standard_normal((20, 6))
+    expected = sim.nearest(F, 4, Q, backend="numpy")
+    calls = []
+    scores = sim._scores
+    monkeypatch.setattr(sim, "_faiss_module", lambda: None)
+    monkeypatch.setattr(sim, "_scores", lambda *a: calls.append(1) or scores(*a))
+    got = sim.nearest(F, 4, Q)  # auto: faiss "missing", the NumPy blocks run
+    assert calls
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_allclose(got[1], expected[1])
+    with pytest.raises(ValueError, match="faiss is not installed"):
+        sim.nearest(F, 4, Q, backend="faiss")
+    with pytest.raises(ValueError, match="approximate"):
+        sim.nearest(F, 4, Q, approximate=True)
+
+
+@pytest.mark.skipif(sim._faiss_module() is None, reason="faiss-cpu not installed")
+def test_approximate_index_has_high_recall_and_exact_distances(monkeypatch):
+    rng = np.random.default_rng(4)
+    centres = rng.standard_normal((50, 32)) * 3
+    F = (centres[rng.integers(50, size=20_000)] + rng.standard_normal((20_000, 32))).astype(
+        np.float32
+    )
+    Q = F[rng.choice(20_000, 200, replace=False)] + np.float32(0.1)
+    exact_idx, _ = sim.nearest(F, 10, Q, standardize=False)
+    approx_idx, approx_dist = sim.nearest(F, 10, Q, standardize=False, approximate=True)
+    recall = np.mean(
+        [len(set(a) & set(e)) / 10 for a, e in zip(approx_idx, exact_idx, strict=True)]
+    )
+    assert recall > 0.9, recall
+    # the distances returned are the true ones of the neighbours returned
+    true = np.linalg.norm(F[approx_idx].astype(float) - Q[:, None, :].astype(float), axis=2)
+    np.testing.assert_allclose(approx_dist, true, rtol=1e-9)
+    # automatic above the threshold, with a warning that says so
+    monkeypatch.setattr(sim, "APPROXIMATE_ABOVE", 10_000)
+    with pytest.warns(UserWarning, match="approximate"):
+        sim.nearest(F, 10, Q[:5], standardize=False)
+
+
+def test_nearest_bad_backend():
+    F = np.eye(4)
+    with pytest.raises(ValueError, match="`backend` must be one of"):
+        sim.nearest(F, 1, backend="annoy")
+    with pytest.raises(TypeError, match="`approximate`"):
+        sim.nearest(F, 1, approximate="yes")
 
 
 def test_nearest_blocks_bound_memory(monkeypatch):
@@ -66,7 +149,7 @@ def test_nearest_blocks_bound_memory(monkeypatch):
 
     monkeypatch.setattr(sim, "_scores", recording)
     F = np.random.default_rng(0).standard_normal((1000, 4))
-    sim.nearest(F, 3, chunk=40, db_chunk=128, standardize=False)
+    sim.nearest(F, 3, chunk=40, db_chunk=128, standardize=False, backend="numpy")
     assert max(q for q, _ in shapes) == 40 and max(n for _, n in shapes) == 128
     assert sum(q * n for q, n in shapes) == 1000 * 1000  # every pair exactly once
 
@@ -129,7 +212,10 @@ def test_features_shapes_determinism_and_grey_level_invariance(kind):
     x = np.stack([fbf((64, 64), 0.5, seed=s) for s in range(3)])
     F = sim.features(x, kind, batch_size=2, progress=False)
     assert F.shape[0] == 3 and F.ndim == 2 and np.all(np.isfinite(F))
-    np.testing.assert_allclose(sim.features(list(x), kind, progress=False), F)
+    # the Gram kind runs in float32: the batch size changes the summation order
+    np.testing.assert_allclose(
+        sim.features(list(x), kind, progress=False), F, rtol=1e-6, atol=1e-6 * np.abs(F).max()
+    )
     # grey-level offset and contrast do not matter
     np.testing.assert_allclose(sim.features(3.0 * x + 7.0, kind, progress=False), F, atol=1e-5)
     s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])

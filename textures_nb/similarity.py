@@ -47,13 +47,14 @@ import functools
 import io
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, check_positive_int
+from ._shared.progress import tqdm
 from .data import TextureDatabase, standardize_patches
 
 __all__ = [
@@ -495,11 +496,16 @@ def _block(Q: np.ndarray, F: np.ndarray, f_sq: np.ndarray, metric: str) -> np.nd
 
 
 def _scores(Q: np.ndarray, F: np.ndarray, f_sq: np.ndarray, metric: str) -> np.ndarray:
-    """Increasing functions of the distances, cheap to rank: ``|f|^2 - 2 q.f`` (the
-    query's own ``|q|^2`` is added to the k winners only) or ``-q.f`` (cosine)."""
+    """Increasing functions of the distances, cheap to rank, in the inputs' dtype.
+
+    Euclidean: ``|f|^2 - 2 q.f`` (``f_sq`` holds ``|f|^2``; the query's own
+    ``|q|^2`` does not change its ranking). Cosine: ``-q.f / |f|`` for unit
+    queries (``f_sq`` holds ``1 / |f|``), so the database needs no unit copy.
+    """
     prod = Q @ F.T
     if metric == "cosine":
-        return np.negative(prod, out=prod)
+        prod *= -f_sq[None, :]
+        return prod
     prod *= -2.0
     prod += f_sq[None, :]
     return prod
@@ -546,6 +552,69 @@ def dissimilarity(
     return D
 
 
+#: Database size above which ``nearest(..., approximate=None)`` switches to an
+#: approximate faiss index (when faiss is installed).
+APPROXIMATE_ABOVE = 1_000_000
+BACKENDS = ("auto", "faiss", "numpy")
+_FINITE_ROWS = 8192  # rows per finiteness check: a boolean copy of this many rows at most
+
+
+def _faiss_module():
+    """The ``faiss`` module, or None when faiss-cpu is not installed."""
+    try:
+        import faiss
+    except ImportError:
+        return None
+    return faiss
+
+
+def _check_native(F, name: str) -> np.ndarray:
+    """(N, D) finite float32 or float64 features, without a copy when they already are."""
+    arr = F if isinstance(F, np.ndarray) else None
+    if arr is None or arr.dtype not in (np.float32, np.float64) or arr.ndim != 2 or not arr.size:
+        return _check_features(F, name)  # other dtypes and layouts: float64, checked
+    for s in range(0, arr.shape[0], _FINITE_ROWS):
+        finite = np.isfinite(arr[s : s + _FINITE_ROWS]).all(axis=1)
+        if not finite.all():
+            bad = s + int(np.flatnonzero(~finite)[0])
+            n_bad = int(arr.shape[0] - np.isfinite(arr).all(axis=1).sum()) - 1
+            raise ValueError(
+                f"`{name}` row {bad} (item {bad}, and {n_bad} other row(s)) holds NaN or "
+                "infinite features; recompute the features of that item or drop it."
+            )
+    return arr
+
+
+def _prepare_native(F, query, standardize: bool):
+    """Database and queries in their own float dtype; a copy only to standardise."""
+    X = _check_native(F, "F")
+    Q = None if query is None else _check_native(query, "query")
+    if Q is not None and Q.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"`query` has {Q.shape[1]} features but `F` has {X.shape[1]}; compute both with "
+            "the same kind and options."
+        )
+    if standardize:
+        dtype = X.dtype
+        mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+        scale = np.where(std > 1e-12 * (np.abs(mean) + 1), std, 1.0)
+        Q = None if Q is None else ((Q - mean) / scale).astype(dtype, copy=False)
+        X = ((X - mean) / scale).astype(dtype, copy=False)
+    return X, Q
+
+
+def _row_norms(X: np.ndarray, name: str) -> np.ndarray:
+    norm = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    if np.any(norm == 0):
+        bad = int(np.flatnonzero(norm == 0)[0])
+        raise ValueError(
+            f"`{name}` row {bad} is all zeros: its cosine distance is undefined; use "
+            "metric='euclidean'."
+        )
+    return norm
+
+
 def nearest(
     F,
     k: int = 10,
@@ -553,16 +622,26 @@ def nearest(
     *,
     metric: str = "euclidean",
     standardize: bool = True,
+    backend: str = "auto",
+    approximate: bool | None = None,
     chunk: int = 256,
     db_chunk: int = 8192,
-    progress: bool = False,
+    progress: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest neighbours, by blocks of queries and database items.
+    """The k nearest neighbours of each query: exact by default, float32 kept as is.
+
+    Candidates are searched in the features' own precision (float32 stays
+    float32, no copy of the database unless it is standardised or the
+    cosine needs unit rows), with faiss-cpu when it is installed and NumPy
+    blocks otherwise; the candidates (``k`` plus a margin) are then ranked
+    again with distances computed in float64, so that the exact paths return
+    the same neighbours and distances as scikit-learn's brute force.
 
     Parameters
     ----------
     F : array_like, shape (N, D)
-        Database features.
+        Database features. A C-contiguous float32 array is used without a
+        copy (with ``standardize=False``); other dtypes become float64.
     k : int, default 10
         Neighbours per query (``k <= N``, ``k <= N - 1`` without ``query``).
     query : array_like, shape (Q, D), optional
@@ -570,30 +649,48 @@ def nearest(
         excluded from its own neighbours.
     metric : {"euclidean", "cosine"}
     standardize : bool, default True
-        z-score the columns with the database's statistics (queries too).
+        z-score the columns with the database's statistics (queries too);
+        this makes one copy of ``F`` in its dtype.
+    backend : {"auto", "faiss", "numpy"}, default "auto"
+        ``"faiss"``: faiss-cpu's exact brute-force search (``faiss.knn``,
+        the search of ``IndexFlatL2`` / ``IndexFlatIP`` without building an
+        index, so without copying the database); ``"numpy"``: blocks of
+        ``chunk x db_chunk`` scores with NumPy's BLAS; ``"auto"``: faiss when
+        it is importable, else NumPy.
+    approximate : bool or None, default None
+        Use an approximate inverted-file index (faiss ``IndexIVFFlat``,
+        ``4 sqrt(N)`` lists, 1/32 of them probed; it copies the database):
+        much faster on large databases, but a true neighbour can be missed
+        (recall about 0.95-0.99 on random vectors). None: approximate only
+        when faiss is installed and ``N`` exceeds :data:`APPROXIMATE_ABOVE`
+        (one million), with a warning; False: always exact.
     chunk, db_chunk : int, default 256 and 8192
-        Queries and database items per block. Working memory is about
-        ``2 * chunk * db_chunk * 8`` bytes (34 MB by default) plus the
-        standardised copy of ``F``, whatever ``N``.
-    progress : bool, default False
-        tqdm bar over the query blocks.
+        NumPy backend: queries and database items per block. Working memory
+        is about ``chunk * db_chunk`` scores in the features' dtype and as
+        many int64 positions (25 MB in float32 by default), whatever ``N``.
+    progress : bool, default True
+        tqdm bar over the blocks of queries.
 
     Returns
     -------
-    indices : ndarray of int, shape (Q, k)
+    indices : ndarray of int64, shape (Q, k)
         Database rows of the neighbours, closest first (ties: lower index first).
-    distances : ndarray, shape (Q, k)
+    distances : ndarray of float64, shape (Q, k)
 
     Examples
     --------
     >>> import numpy as np
     >>> from textures_nb.similarity import nearest
     >>> F = np.array([[0.0], [1.0], [3.0]])
-    >>> nearest(F, k=1, standardize=False)[0].ravel()
+    >>> nearest(F, k=1, standardize=False, progress=False)[0].ravel()
     array([1, 0, 1])
     """
     _check_metric(metric)
-    X, Q = _prepare(F, query, metric, standardize)
+    if backend not in BACKENDS:
+        raise ValueError(f"`backend` must be one of {BACKENDS}, got {backend!r}.")
+    if approximate not in (None, True, False):
+        raise TypeError(f"`approximate` must be None, True or False, got {approximate!r}.")
+    X, Q = _prepare_native(F, query, standardize)
     n = X.shape[0]
     self_query = Q is None
     Q = X if self_query else Q
@@ -604,44 +701,137 @@ def nearest(
             f"use k <= {n - int(self_query)}."
         )
     chunk = check_positive_int(chunk, "chunk")
-    db_chunk = max(check_positive_int(db_chunk, "db_chunk"), k)
-    x_sq = (X**2).sum(axis=1)
-    n_q = Q.shape[0]
-    indices = np.empty((n_q, k), dtype=np.int64)
-    distances = np.empty((n_q, k))
-    for s in tqdm(range(0, n_q, chunk), desc="nearest", disable=not progress):
+    db_chunk = check_positive_int(db_chunk, "db_chunk")
+    faiss = _faiss_module() if backend != "numpy" else None
+    if backend == "faiss" and faiss is None:
+        raise ValueError(
+            "`backend`='faiss' but faiss is not installed: `pip install faiss-cpu`, or use "
+            "backend='auto' (NumPy fallback)."
+        )
+    if approximate and faiss is None:
+        raise ValueError(
+            "`approximate`=True needs faiss (`pip install faiss-cpu`) and backend 'auto' or "
+            "'faiss'; the NumPy backend is exact only."
+        )
+    if approximate is None:
+        approximate = faiss is not None and n > APPROXIMATE_ABOVE
+        if approximate:
+            warnings.warn(
+                f"nearest: {n} database items > {APPROXIMATE_ABOVE}: using an approximate "
+                "faiss IVF index (a true neighbour can be missed); pass approximate=False "
+                "for the exact search.",
+                UserWarning,
+                stacklevel=2,
+            )
+    x_norm = _row_norms(X, "F") if metric == "cosine" else None
+    q_norm = x_norm if self_query else (_row_norms(Q, "query") if x_norm is not None else None)
+    # candidates beyond k: the float32 ranking may swap near-ties that float64 orders
+    n_cand = min(n, k + int(self_query) + max(8, k))
+    if faiss is not None:
+        cand = _faiss_candidates(faiss, X, Q, x_norm, q_norm, n_cand, metric, approximate, progress)
+    else:
+        cand = _numpy_candidates(X, Q, x_norm, q_norm, n_cand, metric, chunk, db_chunk, progress)
+    return _rerank(X, Q, x_norm, q_norm, cand, k, metric, self_query, chunk)
+
+
+def _numpy_candidates(X, Q, x_norm, q_norm, n_cand, metric, chunk, db_chunk, progress):
+    """Indices of the ``n_cand`` best scores of each query, by blocks, in the data's dtype."""
+    n, n_q = X.shape[0], Q.shape[0]
+    db_chunk = max(db_chunk, n_cand)
+    x_sq = (
+        np.einsum("ij,ij->i", X, X)
+        if metric == "euclidean"
+        else (1.0 / x_norm).astype(X.dtype)  # cosine: -q.f / |f| ranks like 1 - cos
+    )
+    cand = np.empty((n_q, n_cand), dtype=np.int64)
+    for s in tqdm(range(0, n_q, chunk), desc="nearest", disable=not progress, leave=False):
         q = Q[s : s + chunk]
-        rows = np.arange(q.shape[0])
-        best_d = np.empty((q.shape[0], 0))
+        if metric == "cosine":
+            q = (q / q_norm[s : s + chunk, None]).astype(X.dtype, copy=False)
+        best_d = np.empty((q.shape[0], 0), dtype=X.dtype)
         best_i = np.empty((q.shape[0], 0), dtype=np.int64)
         for t in range(0, n, db_chunk):
             d = _scores(q, X[t : t + db_chunk], x_sq[t : t + db_chunk], metric)
-            if self_query:
-                own = np.arange(s, s + q.shape[0])
-                inside = (own >= t) & (own < t + d.shape[1])
-                d[rows[inside], own[inside] - t] = np.inf
-            # shrink the block to its own top k first: the merge then handles 2k columns
-            if d.shape[1] > k:
-                part = np.argpartition(d, k - 1, axis=1)[:, :k]
+            # shrink the block to its own top candidates: the merge handles 2 n_cand columns
+            if d.shape[1] > n_cand:
+                part = np.argpartition(d, n_cand - 1, axis=1)[:, :n_cand]
                 d = np.take_along_axis(d, part, axis=1)
                 idx = part + t
             else:
                 idx = np.broadcast_to(np.arange(t, t + d.shape[1]), d.shape)
             cand_d = np.concatenate([best_d, d], axis=1)
             cand_i = np.concatenate([best_i, idx], axis=1)
-            if cand_d.shape[1] > k:
-                part = np.argpartition(cand_d, k - 1, axis=1)[:, :k]
+            if cand_d.shape[1] > n_cand:
+                part = np.argpartition(cand_d, n_cand - 1, axis=1)[:, :n_cand]
                 cand_d = np.take_along_axis(cand_d, part, axis=1)
                 cand_i = np.take_along_axis(cand_i, part, axis=1)
             best_d, best_i = cand_d, cand_i
-        order = np.lexsort((best_i, best_d), axis=1)
-        indices[s : s + chunk] = np.take_along_axis(best_i, order, axis=1)
-        best_d = np.take_along_axis(best_d, order, axis=1)
-        if metric == "cosine":
-            distances[s : s + chunk] = np.maximum(1.0 + best_d, 0.0)
+        cand[s : s + chunk] = best_i
+    return cand
+
+
+def _faiss_candidates(faiss, X, Q, x_norm, q_norm, n_cand, metric, approximate, progress):
+    """Indices of the ``n_cand`` best matches of each query with faiss (float32)."""
+    xb = np.ascontiguousarray(X, dtype=np.float32)  # no copy for C-contiguous float32
+    xq = xb if Q is X else np.ascontiguousarray(Q, dtype=np.float32)
+    if metric == "cosine":  # unit rows: the inner product ranks like the cosine
+        xb = (xb / x_norm[:, None]).astype(np.float32)
+        xq = xb if Q is X else (xq / q_norm[:, None]).astype(np.float32)
+    kind = faiss.METRIC_L2 if metric == "euclidean" else faiss.METRIC_INNER_PRODUCT
+    index = _ivf_index(faiss, xb, kind) if approximate else None
+    cand = np.empty((xq.shape[0], n_cand), dtype=np.int64)
+    step = 4096
+    for s in tqdm(range(0, xq.shape[0], step), desc="nearest", disable=not progress, leave=False):
+        block = xq[s : s + step]
+        if index is None:
+            _, found = faiss.knn(block, xb, n_cand, metric=kind)
         else:
-            q_sq = (q**2).sum(axis=1)[:, None]
-            distances[s : s + chunk] = np.sqrt(np.maximum(best_d + q_sq, 0.0))
+            _, found = index.search(block, n_cand)
+        cand[s : s + step] = found
+    return cand
+
+
+def _ivf_index(faiss, xb: np.ndarray, kind):
+    """Inverted-file index, ``4 sqrt(N)`` lists trained on a fixed sample, 1/32 probed."""
+    n, dim = xb.shape
+    n_list = max(1, int(4 * math.sqrt(n)))
+    quantizer = faiss.IndexFlat(dim, kind)
+    index = faiss.IndexIVFFlat(quantizer, dim, n_list, kind)
+    sample = np.random.default_rng(0).choice(n, size=min(n, 64 * n_list), replace=False)
+    index.train(xb[np.sort(sample)])
+    index.add(xb)
+    index.nprobe = max(1, n_list // 32)
+    return index
+
+
+def _rerank(X, Q, x_norm, q_norm, cand, k, metric, self_query, chunk):
+    """The k best candidates by float64 distances; ties by lower index."""
+    n_q = Q.shape[0]
+    indices = np.empty((n_q, k), dtype=np.int64)
+    distances = np.empty((n_q, k))
+    for s in range(0, n_q, chunk):
+        c = cand[s : s + chunk]
+        valid = c >= 0  # an approximate index may return fewer candidates (-1)
+        safe = np.where(valid, c, 0)
+        q = Q[s : s + chunk].astype(np.float64)
+        f = X[safe].astype(np.float64)  # (chunk, n_cand, D)
+        if metric == "euclidean":
+            d = np.sqrt(np.einsum("qcd,qcd->qc", f - q[:, None, :], f - q[:, None, :]))
+        else:
+            cos = np.einsum("qcd,qd->qc", f, q) / (x_norm[safe] * q_norm[s : s + chunk, None])
+            d = np.maximum(1.0 - cos, 0.0)
+        d[~valid] = np.inf
+        if self_query:
+            d[c == np.arange(s, s + c.shape[0])[:, None]] = np.inf
+        order = np.lexsort((np.where(valid, c, np.iinfo(np.int64).max), d), axis=1)[:, :k]
+        best = np.take_along_axis(d, order, axis=1)
+        if not np.isfinite(best).all():
+            raise RuntimeError(
+                "nearest: the approximate index returned fewer than k candidates for some "
+                "queries; pass approximate=False."
+            )
+        indices[s : s + chunk] = np.take_along_axis(c, order, axis=1)
+        distances[s : s + chunk] = best
     return indices, distances
 
 
@@ -702,7 +892,7 @@ def precision_at_k(
     1.0
     """
     F, labels, query, query_labels = _retrieval_args(F, labels, query, query_labels)
-    idx, _ = nearest(F, k, query, metric=metric, standardize=standardize)
+    idx, _ = nearest(F, k, query, metric=metric, standardize=standardize, progress=False)
     truth = labels if query is None else query_labels
     hits = (labels[idx] == truth[:, None]).mean(axis=1)
     return hits if per_query else float(hits.mean())
@@ -1238,11 +1428,11 @@ def neighbours(
         raise ValueError(f"`index`={index} is out of range: pick 0 <= index < {len(source)}.")
     k = check_positive_int(k, "k")
     if queries is None:
-        idx, dist = nearest(F, k + 1, metric=metric)  # exact; cheap at notebook sizes
+        idx, dist = nearest(F, k + 1, metric=metric, progress=False)  # exact
         idx, dist = idx[index, :k], dist[index, :k]
     else:
         q = np.asarray(query_features)[index : index + 1]
-        idx, dist = nearest(F, k, q, metric=metric)
+        idx, dist = nearest(F, k, q, metric=metric, progress=False)
         idx, dist = idx[0], dist[0]
     names = database.class_names
     q_label = source.labels[index]

@@ -3,12 +3,16 @@
 Two levels, after plenoptic's shape:
 
 - :class:`TextureSynthesis` is a synthesis object with a life cycle:
-  ``TextureSynthesis(target, model, ...)``, ``.synthesize(n_iter)`` (resumable),
-  ``.losses``, ``.texture``, ``.save(path)`` / ``.load(path)``. ``model`` is a
-  plain :class:`torch.nn.Module` from :mod:`textures_nb.networks`.
+  ``TextureSynthesis(target, model, ...)`` (what is matched), ``.setup(...)``
+  (optimiser, initial noise), ``.synthesize(n_iter)`` (resumable),
+  ``.losses``, ``.texture`` (NumPy, the target's layout), ``.save(path)`` /
+  ``.load(path)``. ``model`` is a plain :class:`torch.nn.Module` from
+  :mod:`textures_nb.networks`.
 - :func:`synthesize` is the one-call entry point for notebooks: it takes a
   numpy array in any of the layouts below, builds the network, runs the
-  optimisation (or a baseline) and returns a :class:`SynthesisResult`.
+  optimisation (or a baseline) and returns a :class:`SynthesisResult`
+  (``.texture``, ``.losses``, ``.plot()``). Each method is one function in a
+  registry; the arguments are validated once, before dispatch.
 
 Layouts (numpy, as everywhere in ``textures_nb``): a signal ``(T,)``; a
 multichannel signal ``(C, T)`` with ``dim=1``; a grayscale image ``(H, W)``; a
@@ -28,10 +32,14 @@ Methods
 ``"vgg"``
     Gram matrices of a VGG-19 whose weights you supply as a local file.
 ``"phase"``
-    Random-phase surrogate (same random phases for all channels).
+    Random-phase surrogate (same random phases for all channels) of the
+    sample's periodic component (Moisan's periodic + smooth decomposition,
+    :func:`periodic_smooth`), so that the jumps across a crop's borders do
+    not imprint a cross on the spectrum.
 ``"iaaft"``
     Iterative amplitude-adjusted Fourier transform (Schreiber & Schmitz,
-    1996; multivariate phases after Schreiber & Schmitz, 2000).
+    1996; multivariate phases after Schreiber & Schmitz, 2000), of the
+    periodic component too.
 ``"ps"``
     Portilla & Simoncelli (2000) through plenoptic (grayscale images only).
 
@@ -82,21 +90,26 @@ import numpy as np
 import torch
 from scipy import stats as _stats
 from torch import Tensor
-from tqdm.auto import tqdm
 
-from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
-from ._shared.layout import from_internal as _from_internal
-from ._shared.layout import to_internal
+from ._checks import (
+    as_finite_array,
+    as_generator,
+    check_in_range,
+    check_positive_int,
+    torch_seed,
+)
+from ._shared.layout import Layout, to_internal
+from ._shared.progress import tqdm
 from .networks import (
     VGG19,
     GramLoss,
     RandomMultiscaleNet,
     SlicedWassersteinLoss,
     SpectrumLoss,
-    _quantiles,
-    _sort_values,
     load_vgg19,
+    resample_sorted,
     sort_last,
+    sorted_values,
 )
 
 __all__ = [
@@ -105,6 +118,7 @@ __all__ = [
     "TextureSynthesis",
     "synthesize",
     "default_options",
+    "periodic_smooth",
     "spectral_slope",
     "dominant_orientation",
     "marginal_distance",
@@ -141,8 +155,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         **_OPT_DEFAULTS,
         "n_iter": 150,
     },
-    "phase": {"n_iter": 0},
-    "iaaft": {"n_iter": 100},
+    "phase": {"periodic_component": True, "n_iter": 0},
+    "iaaft": {"periodic_component": True, "n_iter": 100},
     "ps": {
         "n_scales": 4,
         "n_orientations": 4,
@@ -187,7 +201,7 @@ def _check_method(method) -> str:
 # --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class SynthesisResult:
     """Output of :func:`synthesize`.
 
@@ -196,7 +210,8 @@ class SynthesisResult:
     texture : ndarray
         The synthesis, in the target's layout (``(T,)``, ``(C, T)``,
         ``(H, W)`` or ``(C, H, W)``) at the requested ``size``, with the
-        target's per-channel mean and standard deviation.
+        target's per-channel mean and (except ``"phase"``, see
+        :func:`synthesize`) standard deviation.
     losses : list of float
         Loss after each iteration (``losses[0]`` is the initial noise, so
         ``len(losses) == n_iter + 1`` for optimised methods). For ``"iaaft"``,
@@ -212,14 +227,50 @@ class SynthesisResult:
     synthesis : TextureSynthesis or None
         The synthesis object, to resume (``.synthesize(more)``) or save; None
         for the baselines.
+
+    Notes
+    -----
+    :meth:`plot` shows the texture (beside the sample when given);
+    :func:`plot_losses` draws the loss curve of one or several results.
     """
 
-    texture: np.ndarray
-    losses: list[float]
+    texture: np.ndarray = field(repr=False)
+    losses: list[float] = field(repr=False)
     seconds: float
     method: str
-    options: dict[str, Any]
+    options: dict[str, Any] = field(repr=False)
     synthesis: TextureSynthesis | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        loss = f", loss={self.losses[-1]:.3g}" if self.losses else ""
+        return (
+            f"SynthesisResult(method={self.method!r}, shape={tuple(self.texture.shape)}, "
+            f"n_iter={self.options.get('n_iter')}{loss}, seconds={self.seconds:.1f})"
+        )
+
+    def plot(self, sample=None, *, title: str | None = None, height: int = 260):
+        """The synthesis as a figure: images in a grid that wraps, signals as lines.
+
+        Parameters
+        ----------
+        sample : array_like, optional
+            The sample, drawn first for comparison (same layout as the synthesis).
+        title : str, optional
+            Figure title (default: the method).
+        height : int, default 260
+            Height in pixels of one panel.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            See :func:`plot_syntheses`; the loss curve is :func:`plot_losses`.
+        """
+        dim = self.options.get("dim")
+        if sample is None:
+            return _plot_textures([self.method], [self.texture], dim, title, height)
+        return plot_syntheses(
+            sample, {self.method: self}, dim=dim, title=title or self.method, height=height
+        )
 
 
 def _as_device(device) -> torch.device:
@@ -248,12 +299,23 @@ def _marginal_loss(x: Tensor, target_quantiles: Tensor) -> Tensor:
 class TextureSynthesis:
     """Synthesis of a texture by optimising pixels to match deep statistics.
 
+    Life cycle (plenoptic's shape): ``TextureSynthesis(target, model, ...)``
+    fixes what is matched (the target's statistics, the losses and their
+    weights); :meth:`setup` chooses how (optimiser, learning rate,
+    preconditioning) and draws the initial noise; :meth:`synthesize` runs
+    iterations and can be called again to resume; :meth:`save` /
+    :meth:`load` keep the state. The constructor calls :meth:`setup` with
+    its ``optimizer``, ``lr`` and ``precondition``; call :meth:`setup` again
+    to restart from noise with other settings.
+
     Parameters
     ----------
-    target : array_like or Tensor, shape (1, C, *spatial) or (C, *spatial)
-        The sample texture, ``spatial = (T,)`` or ``(H, W)`` as ``model.dim``
-        says. It is standardised per channel internally; the synthesis is
-        restored to its mean and standard deviation.
+    target : array_like or Tensor
+        The sample texture, in one of the layouts ``spatial``, ``(C,
+        *spatial)`` or ``(1, C, *spatial)`` with ``spatial = (T,)`` or
+        ``(H, W)`` as ``model.dim`` says. It is standardised per channel
+        internally; the synthesis is restored to its mean and standard
+        deviation and returned in the same layout (:attr:`texture`).
     model : torch.nn.Module
         Feature network with attributes ``dim``, ``in_channels`` and
         ``min_size`` whose ``forward(x, periodic=...)`` returns a list of feature
@@ -276,26 +338,23 @@ class TextureSynthesis:
     marginal_weight : float, default 0
         Weight of a squared 1D Wasserstein term between the pixel marginals of
         synthesis and target (per channel); 0 disables it.
-    optimizer : {"lbfgs", "adam"}, default "lbfgs"
-        L-BFGS with strong Wolfe line search, or Adam.
-    lr : float, optional
-        Learning rate (default 1 for L-BFGS, 0.02 for Adam).
-    seed : int, default 0
-        Seed of the initial white noise (and of the SWD directions).
+    optimizer, lr, precondition
+        Passed to :meth:`setup`.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the initial white noise (and of the SWD directions); a
+        Generator gives one integer draw (:func:`textures_nb._checks.torch_seed`).
     device : str or torch.device, default "cpu"
         Where to run.
     n_directions : int, optional
         Projections per layer of the SWD loss (default: number of features).
-    precondition : bool, default True
-        Optimise white noise ``z`` filtered by the square root of the target's
-        binned cross-spectral matrix instead of the raw pixels (see the module
-        docstring); the synthesis starts with the sample's smoothed spectra
-        and cross-spectra.
     progress : bool, default True
         Show a tqdm progress bar during :meth:`synthesize`.
 
     Attributes
     ----------
+    texture : ndarray
+        Current synthesis in the target's layout (see :attr:`texture`);
+        :attr:`texture_tensor` is the ``(1, C, *size)`` tensor.
     losses : list of float
         ``losses[k]``: loss after ``k`` iterations (``k = 0`` is the noise).
     n_iter_done : int
@@ -308,12 +367,12 @@ class TextureSynthesis:
     --------
     >>> import numpy as np
     >>> from textures_nb.networks import RandomMultiscaleNet
-    >>> x = np.random.default_rng(0).standard_normal((1, 1, 64, 64))
+    >>> x = np.random.default_rng(0).standard_normal((64, 64))
     >>> net = RandomMultiscaleNet(1, dim=2, n_scales=3, n_filters=8)
     >>> ts = TextureSynthesis(x, net, progress=False)
     >>> ts.synthesize(5)
-    >>> ts.texture.shape, len(ts.losses)
-    (torch.Size([1, 1, 64, 64]), 6)
+    >>> ts.texture.shape, len(ts.losses), tuple(ts.texture_tensor.shape)
+    ((64, 64), 6, (1, 1, 64, 64))
     """
 
     def __init__(
@@ -327,22 +386,41 @@ class TextureSynthesis:
         marginal_weight: float = 0.0,
         optimizer: str = "lbfgs",
         lr: float | None = None,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
         device: str | torch.device = "cpu",
         n_directions: int | None = None,
         precondition: bool = True,
         progress: bool = True,
     ) -> None:
-        dim = getattr(model, "dim", None)
-        if dim not in (1, 2) or not hasattr(model, "min_size"):
-            raise ValueError(
-                "`model` must be a feature network with attributes `dim` (1 or 2) and `min_size`, "
-                "e.g. textures_nb.networks.RandomMultiscaleNet."
-            )
+        self.dim = _check_model(model)
+        arr = self._read_target(target, model)
+        if loss not in ("gram", "swd"):
+            raise ValueError(f"`loss` must be 'gram' or 'swd', got {loss!r}.")
+        self.size = _check_size(size, arr.shape[2:], self.dim)
+        _check_min_size(self.size, model.min_size, "size")
+        self.spectrum_weight = check_in_range(
+            spectrum_weight, "spectrum_weight", 0.0, math.inf, low_inclusive=True
+        )
+        self.marginal_weight = check_in_range(
+            marginal_weight, "marginal_weight", 0.0, math.inf, low_inclusive=True
+        )
+        self.seed = torch_seed(seed)
+        self.device = _as_device(device)
+        self.loss_name = loss
+        self.progress = bool(progress)
+        self._standardise(arr)
+        self._build_losses(model, n_directions)
+        self.setup(optimizer=optimizer, lr=lr, precondition=precondition)
+
+    # -- construction ------------------------------------------------------
+
+    def _read_target(self, target, model: torch.nn.Module) -> np.ndarray:
+        """Target as ``(1, C, *spatial)``; remembers the user's number of dimensions."""
+        dim = self.dim
         arr = target.detach().cpu().numpy() if isinstance(target, torch.Tensor) else target
-        arr = as_finite_array(arr, "target", ndims=(dim + 1, dim + 2))
-        if arr.ndim == dim + 1:
-            arr = arr[None]
+        arr = as_finite_array(arr, "target", ndims=(dim, dim + 1, dim + 2))
+        self._user_ndim = arr.ndim
+        arr = arr.reshape((1,) * (dim + 2 - arr.ndim) + arr.shape)
         if arr.shape[0] != 1:
             raise ValueError(
                 f"`target` must hold a single texture (batch of 1), got shape {arr.shape}."
@@ -353,30 +431,10 @@ class TextureSynthesis:
                 f"`target` has {n_ch} channel(s) but `model` expects {model.in_channels}; build "
                 f"the network with in_channels equal to the number of channels."
             )
-        spatial = arr.shape[2:]
-        _check_min_size(spatial, model.min_size, "target")
-        self.size = _check_size(size, spatial, dim)
-        _check_min_size(self.size, model.min_size, "size")
-        if loss not in ("gram", "swd"):
-            raise ValueError(f"`loss` must be 'gram' or 'swd', got {loss!r}.")
-        if optimizer not in ("lbfgs", "adam"):
-            raise ValueError(f"`optimizer` must be 'lbfgs' or 'adam', got {optimizer!r}.")
-        self.spectrum_weight = check_in_range(
-            spectrum_weight, "spectrum_weight", 0.0, math.inf, low_inclusive=True
-        )
-        self.marginal_weight = check_in_range(
-            marginal_weight, "marginal_weight", 0.0, math.inf, low_inclusive=True
-        )
-        if lr is not None:
-            lr = check_in_range(lr, "lr", 0.0, math.inf)
-        self.seed = _check_seed(seed)
-        self.device = _as_device(device)
-        self.dim = dim
-        self.loss_name = loss
-        self.optimizer_name = optimizer
-        self.lr = lr if lr is not None else (1.0 if optimizer == "lbfgs" else 0.02)
-        self.progress = bool(progress)
+        _check_min_size(arr.shape[2:], model.min_size, "target")
+        return arr
 
+    def _standardise(self, arr: np.ndarray) -> None:
         axes = tuple(range(2, arr.ndim))
         mean = arr.mean(axis=axes, keepdims=True)
         std = arr.std(axis=axes, keepdims=True)
@@ -388,12 +446,13 @@ class TextureSynthesis:
         self.std = torch.as_tensor(std, dtype=torch.float32, device=self.device)
         self.target = torch.as_tensor((arr - mean) / std, dtype=torch.float32, device=self.device)
 
+    def _build_losses(self, model: torch.nn.Module, n_directions: int | None) -> None:
         self.model = model.to(self.device).eval().requires_grad_(False)
         if hasattr(self.model, "calibrate"):
             self.model.calibrate(self.target)
         with torch.no_grad():
             feats = self.model(self.target, periodic=False)
-        if loss == "gram":
+        if self.loss_name == "gram":
             self.loss_function: torch.nn.Module = GramLoss(feats).to(self.device)
         else:
             self.loss_function = SlicedWassersteinLoss(
@@ -402,27 +461,51 @@ class TextureSynthesis:
         self.spectrum_loss = (
             SpectrumLoss(self.target).to(self.device) if self.spectrum_weight > 0 else None
         )
-        target_sorted = _sort_values(self.target[0].flatten(1))  # (C, P_target)
-        self._target_quantiles = _quantiles(target_sorted, math.prod(self.size)).to(self.device)
+        target_sorted = sorted_values(self.target[0].flatten(1))  # (C, P_target)
+        self._target_quantiles = resample_sorted(target_sorted, math.prod(self.size)).to(
+            self.device
+        )
 
+    def setup(
+        self, *, optimizer: str = "lbfgs", lr: float | None = None, precondition: bool = True
+    ) -> None:
+        """Choose the optimiser and the variable, draw the initial noise; resets the run.
+
+        Parameters
+        ----------
+        optimizer : {"lbfgs", "adam"}, default "lbfgs"
+            L-BFGS with strong Wolfe line search (history 20), or Adam.
+        lr : float, optional
+            Learning rate (default 1 for L-BFGS, 0.02 for Adam).
+        precondition : bool, default True
+            Optimise white noise ``z`` filtered by the square root of the
+            target's binned cross-spectral matrix instead of the raw pixels (see
+            the module docstring); the synthesis starts with the sample's
+            smoothed spectra and cross-spectra.
+        """
+        if optimizer not in ("lbfgs", "adam"):
+            raise ValueError(f"`optimizer` must be 'lbfgs' or 'adam', got {optimizer!r}.")
+        if lr is not None:
+            lr = check_in_range(lr, "lr", 0.0, math.inf)
+        self.optimizer_name = optimizer
+        self.lr = lr if lr is not None else (1.0 if optimizer == "lbfgs" else 0.02)
         self.precondition = bool(precondition)
-        self._root = None
-        if self.precondition:
-            ref = (
-                self.spectrum_loss if self.spectrum_loss is not None else SpectrumLoss(self.target)
-            )
-            root = ref.spectral_root(self.size)  # (*rfft, C, C)
-            # unit variance per channel for white unit-variance input (correlations unchanged)
-            power = (root.abs() ** 2).sum(dim=-1).flatten(0, -2).mean(dim=0)  # (C,)
-            self._root = (root / power.sqrt().view(-1, 1)).to(self.device)
+        self._root = self._spectral_root() if self.precondition else None
         gen = torch.Generator().manual_seed(self.seed)
-        x0 = torch.randn((1, n_ch, *self.size), generator=gen)
+        x0 = torch.randn((1, self.target.shape[1], *self.size), generator=gen)
         self._x = x0.to(self.device).requires_grad_(True)
         self._optimizer = self._make_optimizer()
         self.losses: list[float] = []
         self.n_iter_done = 0
         self.n_evaluations = 0
         self._cache: tuple[Tensor, Tensor, Tensor] | None = None
+
+    def _spectral_root(self) -> Tensor:
+        ref = self.spectrum_loss if self.spectrum_loss is not None else SpectrumLoss(self.target)
+        root = ref.spectral_root(self.size)  # (*rfft, C, C)
+        # unit variance per channel for white unit-variance input (correlations unchanged)
+        power = (root.abs() ** 2).sum(dim=-1).flatten(0, -2).mean(dim=0)  # (C,)
+        return (root / power.sqrt().view(-1, 1)).to(self.device)
 
     # -- optimisation ------------------------------------------------------
 
@@ -474,7 +557,7 @@ class TextureSynthesis:
         return loss.detach()
 
     def synthesize(
-        self, n_iter: int, *, callback: Callable[[int, Tensor, float], Any] | None = None
+        self, n_iter: int, *, callback: Callable[[int, np.ndarray, float], Any] | None = None
     ) -> None:
         """Run ``n_iter`` more iterations (resumable).
 
@@ -486,8 +569,8 @@ class TextureSynthesis:
         callback : callable, optional
             ``callback(iteration, texture, loss)`` after each iteration, with
             ``iteration`` counted from 1 over all calls, ``texture`` the current
-            synthesis (restored to the target's mean/std, a detached CPU tensor
-            ``(1, C, *size)``) and ``loss`` a float.
+            synthesis (:attr:`texture`: a NumPy array in the target's layout,
+            restored to its mean and std) and ``loss`` a float.
 
         Raises
         ------
@@ -506,34 +589,54 @@ class TextureSynthesis:
             leave=False,
         )
         for _ in bar:
-            # Exactly one loss + gradient evaluation per accepted point: the value
-            # recorded after a step is cached and serves the next step.
-            if self.optimizer_name == "lbfgs":
-                self._optimizer.step(self._closure)
-            else:
-                self._closure()
-                self._optimizer.step()
-            if self.loss_name == "swd":
-                self.loss_function.resample()
-                self._cache = None
-            loss = float(self._closure())
-            if not math.isfinite(loss):
-                raise FloatingPointError(
-                    f"the loss became {loss} at iteration {self.n_iter_done + 1}; "
-                    "lower `lr` or check the target."
-                )
-            self.n_iter_done += 1
-            self.losses.append(loss)
+            loss = self._step()
             bar.set_postfix(loss=f"{loss:.3g}", refresh=False)
             if callback is not None:
                 callback(self.n_iter_done, self.texture, loss)
         bar.close()
 
+    def _step(self) -> float:
+        # Exactly one loss + gradient evaluation per accepted point: the value
+        # recorded after a step is cached and serves the next step.
+        if self.optimizer_name == "lbfgs":
+            self._optimizer.step(self._closure)
+        else:
+            self._closure()
+            self._optimizer.step()
+        if self.loss_name == "swd":
+            self.loss_function.resample()
+            self._cache = None
+        loss = float(self._closure())
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss became {loss} at iteration {self.n_iter_done + 1}; "
+                "lower `lr` or check the target."
+            )
+        self.n_iter_done += 1
+        self.losses.append(loss)
+        return loss
+
     @property
-    def texture(self) -> Tensor:
-        """Current synthesis ``(1, C, *size)``, restored to the target's mean and std (CPU)."""
+    def texture_tensor(self) -> Tensor:
+        """Current synthesis as a CPU tensor ``(1, C, *size)``, in the target's units."""
         with torch.no_grad():
             return (self._pixels().detach() * self.std + self.mean).cpu()
+
+    @property
+    def texture(self) -> np.ndarray:
+        """Current synthesis (float64 NumPy array) in the target's layout and units.
+
+        ``(*size)``, ``(C, *size)`` or ``(1, C, *size)`` as the target was given;
+        :attr:`texture_tensor` holds the ``(1, C, *size)`` tensor.
+        """
+        arr = self.texture_tensor.numpy().astype(np.float64)
+        return arr.reshape(arr.shape[self.dim + 2 - self._user_ndim :])
+
+    def plot(self, *, title: str | None = None, height: int = 260):
+        """The current synthesis as a figure (see :func:`plot_syntheses`); the loss
+        curve is :func:`plot_losses` ``(self)``."""
+        arr = self.texture_tensor.numpy()[0].astype(np.float64)
+        return _plot_textures(["synthesis"], [arr], self.dim, title, height)
 
     # -- persistence -------------------------------------------------------
 
@@ -543,6 +646,7 @@ class TextureSynthesis:
             "size": self.size,
             "loss": self.loss_name,
             "optimizer": self.optimizer_name,
+            "precondition": self.precondition,
             "target_sum": float(self.target.double().abs().sum()),
         }
 
@@ -573,7 +677,7 @@ class TextureSynthesis:
             ``path`` does not exist.
         ValueError
             The file was saved from a synthesis with another target, size,
-            loss or optimiser.
+            loss, optimiser or preconditioning.
         """
         path = Path(path)
         if not path.is_file():
@@ -581,14 +685,15 @@ class TextureSynthesis:
         state = torch.load(path, map_location="cpu", weights_only=False)
         saved, own = state["fingerprint"], self._fingerprint()
         for key in own:
+            value = saved.get(key, own[key])
             same = (
-                math.isclose(saved[key], own[key], rel_tol=1e-6)
+                math.isclose(value, own[key], rel_tol=1e-6)
                 if key == "target_sum"
-                else saved[key] == own[key]
+                else value == own[key]
             )
             if not same:
                 raise ValueError(
-                    f"cannot load {str(path)!r}: its {key} is {saved[key]!r}, this synthesis has "
+                    f"cannot load {str(path)!r}: its {key} is {value!r}, this synthesis has "
                     f"{own[key]!r}; build TextureSynthesis with the same target and options."
                 )
         with torch.no_grad():
@@ -609,15 +714,26 @@ class TextureSynthesis:
         )
 
 
+def _check_model(model) -> int:
+    dim = getattr(model, "dim", None)
+    if dim not in (1, 2) or not hasattr(model, "min_size"):
+        raise ValueError(
+            "`model` must be a feature network with attributes `dim` (1 or 2) and `min_size`, "
+            "e.g. textures_nb.networks.RandomMultiscaleNet."
+        )
+    return dim
+
+
 # --------------------------------------------------------------------------
 # Validation helpers
 # --------------------------------------------------------------------------
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"`seed` must be a non-negative int, got {seed!r}.")
-    return int(seed)
+def _check_seed(seed) -> int | np.random.Generator:
+    """A Generator as is, else a non-negative int (TypeError/ValueError naming `seed`)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return torch_seed(seed)
 
 
 def _check_size(size, spatial: tuple[int, ...], dim: int) -> tuple[int, ...]:
@@ -650,11 +766,6 @@ def _check_min_size(shape: Sequence[int], min_size: int, name: str) -> None:
             f"`{name}` has spatial shape {tuple(shape)}, smaller than the network's receptive "
             f"field ({min_size} samples per axis); {fix}."
         )
-
-
-def _to_internal(target, dim) -> tuple[np.ndarray, int, tuple[int, ...]]:
-    """Return ``(x (C, *spatial), dim, user_shape)`` from a user-layout array."""
-    return tuple(to_internal(target, "target", dim))
 
 
 def _merge_options(method: str, options: dict[str, Any], n_iter) -> dict[str, Any]:
@@ -733,6 +844,83 @@ def _template_spectrum(
     out = np.moveaxis(np.einsum("...ij,...j->...i", root, z), -1, 0)
     out[(slice(None), *((0,) * len(size)))] = mean.reshape(n_ch) * np.prod(size)
     return out
+
+
+def _periodic_smooth(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Moisan's periodic + smooth decomposition of ``u`` (C, *spatial), per channel.
+
+    ``s`` solves ``Lap_per s = v`` where ``v`` holds the jumps across the
+    opposite borders (for each axis, ``last - first`` on the first slice and
+    ``first - last`` on the last), with ``mean(s) = 0``; ``p = u - s``. Then
+    ``Lap_per p`` equals the Laplacian of ``u`` computed from the neighbours
+    inside the domain only: ``p`` has no border discontinuity. One FFT each way.
+    """
+    axes = tuple(range(1, u.ndim))
+    spatial = u.shape[1:]
+    v = np.zeros_like(u)
+    for a in axes:
+        first = [slice(None)] * u.ndim
+        last = [slice(None)] * u.ndim
+        first[a], last[a] = slice(0, 1), slice(-1, None)
+        jump = u[tuple(last)] - u[tuple(first)]
+        v[tuple(first)] += jump
+        v[tuple(last)] -= jump
+    freqs = [np.fft.fftfreq(n) for n in spatial[:-1]] + [np.fft.rfftfreq(spatial[-1])]
+    den = sum(
+        (2.0 * np.cos(2.0 * np.pi * f) - 2.0).reshape(
+            [-1 if k == i else 1 for k in range(len(spatial))]
+        )
+        for i, f in enumerate(freqs)
+    )
+    den[(0,) * len(spatial)] = 1.0  # the zero frequency of v is 0: s has mean 0
+    S = np.fft.rfftn(v, axes=axes) / den
+    S[(slice(None), *((0,) * len(spatial)))] = 0.0
+    s = np.fft.irfftn(S, s=spatial, axes=axes)
+    return u - s, s
+
+
+def periodic_smooth(x, *, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Periodic + smooth decomposition of a signal or image (Moisan, 2011).
+
+    ``x = p + s`` where ``p`` (the periodic component) has no discontinuity
+    across opposite borders and ``s`` (the smooth component) is harmonic inside
+    the domain (discrete Laplacian 0 away from the borders) with mean 0. In
+    1D, ``s`` is a linear ramp that closes the gap between the two ends.
+    Fourier methods that treat a sample as periodic (the ``"phase"`` and
+    ``"iaaft"`` surrogates of :func:`synthesize`) see the border jumps of a
+    non-periodic crop as sharp edges; their spectrum is an axis-aligned cross
+    (a ``1/f**2`` tail in 1D) that phase randomisation spreads over the whole
+    surrogate. ``p`` has the sample's spectrum without that cross.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(T,)``, ``(C, T)`` (with ``dim=1``), ``(H, W)`` or ``(C, H, W)``;
+        channels are decomposed separately.
+    dim : {None, 1, 2}, optional
+        As in :func:`synthesize`.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``p`` and ``s``, each in the layout of ``x``; ``p + s == x`` up to
+        rounding and ``p`` has the mean of ``x``.
+
+    References
+    ----------
+    L. Moisan (2011), "Periodic plus smooth image decomposition", Journal of
+    Mathematical Imaging and Vision 39(2), 161-179.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, s = periodic_smooth(np.arange(8.0))
+    >>> bool(np.allclose(p + s, np.arange(8.0))), round(float(s.mean()), 12)
+    (True, 0.0)
+    """
+    lay = to_internal(x, "x", dim)
+    p, s = _periodic_smooth(lay.data)
+    return lay.back(p), lay.back(s)
 
 
 def _phase_surrogate(x: np.ndarray, size: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -896,8 +1084,133 @@ def _synthesize_ps(
 
 
 # --------------------------------------------------------------------------
-# One-call entry point
+# One-call entry point: validation once, then one function per method
 # --------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """What a method needs, validated once by :func:`synthesize`."""
+
+    x: np.ndarray  # (C, *spatial), the sample in its own units
+    dim: int
+    user_shape: tuple[int, ...]
+    size: tuple[int, ...]
+    opts: dict[str, Any]  # the method's options; runners add what they resolve
+    seed: int | np.random.Generator
+    device: torch.device
+    progress: bool
+    callback: Callable[[int, np.ndarray, float], Any] | None  # texture (C, *size)
+
+
+# each runner returns (texture (C, *size) in the sample's units, losses, synthesis object)
+_Output = tuple[np.ndarray, list[float], "TextureSynthesis | None"]
+
+
+def _baseline_base(job: _Job) -> np.ndarray:
+    return _periodic_smooth(job.x)[0] if job.opts["periodic_component"] else job.x
+
+
+def _run_phase(job: _Job) -> _Output:
+    out = _phase_surrogate(_baseline_base(job), job.size, as_generator(job.seed))
+    if job.callback is not None:
+        job.callback(1, out, float("nan"))
+    return out, [], None
+
+
+def _run_iaaft(job: _Job) -> _Output:
+    rng = as_generator(job.seed)
+    out, losses = _iaaft(
+        _baseline_base(job), job.size, job.opts["n_iter"], rng, job.progress, job.callback
+    )
+    return out, losses, None
+
+
+def _run_ps(job: _Job) -> _Output:
+    if job.dim != 2 or job.x.shape[0] != 1:
+        raise ValueError(
+            f"method='ps' (Portilla-Simoncelli) needs a grayscale image (H, W), got shape "
+            f"{job.user_shape} (dim={job.dim}); use method='gram' for signals and multichannel "
+            "data."
+        )
+    if job.size != job.x.shape[1:]:
+        raise ValueError(
+            f"method='ps' synthesises at the sample's size {job.x.shape[1:]}, got "
+            f"size={job.size}; leave size=None or use method='gram' for larger syntheses."
+        )
+    out, losses = _synthesize_ps(
+        job.x, job.opts, torch_seed(job.seed), job.device, job.progress, job.callback
+    )
+    return out, losses, None
+
+
+def _vgg_model(job: _Job) -> torch.nn.Module:
+    if job.dim != 2 or job.x.shape[0] not in (1, 3):
+        raise ValueError(
+            f"method='vgg' needs a grayscale (H, W) or RGB (3, H, W) image, got shape "
+            f"{job.user_shape}; use method='gram' for signals and other channel counts."
+        )
+    if job.opts["weights"] is None:
+        raise ValueError(
+            "method='vgg' needs `weights`, the path of a local VGG-19 state dict "
+            "(torchvision layout); "
+            "nothing is downloaded. Without weights, use method='gram' (random features)."
+        )
+    model = load_vgg19(
+        job.opts["weights"],
+        width=job.opts["width"],
+        layers=tuple(job.opts["layers"]),
+        pooling=job.opts["pooling"],
+    )
+    return _GrayToRGB(model) if job.x.shape[0] == 1 else model
+
+
+def _random_model(job: _Job) -> torch.nn.Module:
+    kernel_size = check_positive_int(job.opts["kernel_size"], "kernel_size", minimum=2)
+    if job.opts["n_scales"] is None:
+        job.opts["n_scales"] = _auto_scales(job.x.shape[1:], kernel_size, job.dim)
+    return RandomMultiscaleNet(
+        job.x.shape[0],
+        dim=job.dim,
+        n_scales=job.opts["n_scales"],
+        n_filters=job.opts["n_filters"],
+        kernel_size=kernel_size,
+        seed=job.seed,
+    )
+
+
+def _run_deep(job: _Job, method: str) -> _Output:
+    model = _vgg_model(job) if method == "vgg" else _random_model(job)
+    synthesis = TextureSynthesis(
+        job.x,
+        model,
+        loss="gram" if method == "vgg" else method,
+        size=job.size,
+        spectrum_weight=job.opts["spectrum_weight"],
+        marginal_weight=job.opts["marginal_weight"],
+        optimizer=job.opts["optimizer"],
+        lr=job.opts["lr"],
+        seed=job.seed,
+        device=job.device,
+        n_directions=job.opts.get("n_directions"),
+        precondition=job.opts["precondition"],
+        progress=job.progress,
+    )
+    job.opts["lr"] = synthesis.lr
+    synthesis.synthesize(job.opts["n_iter"], callback=job.callback)
+    return synthesis.texture, list(synthesis.losses), synthesis
+
+
+#: method name -> runner; :data:`METHODS` lists the same names.
+_RUNNERS: dict[str, Callable[[_Job], _Output]] = {
+    "gram": functools.partial(_run_deep, method="gram"),
+    "swd": functools.partial(_run_deep, method="swd"),
+    "vgg": functools.partial(_run_deep, method="vgg"),
+    "phase": _run_phase,
+    "iaaft": _run_iaaft,
+    "ps": _run_ps,
+}
+assert tuple(_RUNNERS) == METHODS
 
 
 def synthesize(
@@ -906,10 +1219,10 @@ def synthesize(
     method: str = "gram",
     size: int | Sequence[int] | None = None,
     n_iter: int | None = None,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     dim: int | None = None,
     callback: Callable[[int, np.ndarray, float], Any] | None = None,
-    device: str = "cpu",
+    device: str | torch.device = "cpu",
     progress: bool = True,
     **options: Any,
 ) -> SynthesisResult:
@@ -921,7 +1234,9 @@ def synthesize(
         The sample, finite values: a signal ``(T,)``, a multichannel signal
         ``(C, T)`` (with ``dim=1``), a grayscale image ``(H, W)`` or a
         multichannel image ``(C, H, W)``. Units are kept: the synthesis has
-        the sample's per-channel mean and standard deviation.
+        the sample's per-channel mean and standard deviation (``"phase"``:
+        the mean, and the standard deviation of the sample's periodic
+        component, see below).
     method : {"gram", "swd", "vgg", "phase", "iaaft", "ps"}, default "gram"
         See the module docstring. ``"gram"``: Gram matrices of a random
         multiscale network; multichannel samples keep cross-channel statistics
@@ -932,10 +1247,12 @@ def synthesize(
         ``"ps"`` only synthesises at the sample's size.
     n_iter : int, optional
         Iterations; default from :func:`default_options` (150 for ``"gram"``).
-    seed : int, default 0
+    seed : int or numpy.random.Generator, default 0
         Seed of everything random (network weights, initial noise, phases,
-        projections). Same seed and inputs give the same output bit for bit on
-        the CPU.
+        projections). Same int seed and inputs give the same output bit for bit
+        on the same machine, CPU kernel and thread count. A Generator is used
+        directly by the NumPy baselines and gives one integer draw for torch
+        (recorded in ``options["seed"]``).
     dim : {None, 1, 2}, optional
         1 to read a 2D array as a multichannel signal ``(C, T)``; by default a
         2D array is an image.
@@ -943,7 +1260,7 @@ def synthesize(
         ``callback(iteration, texture, loss)`` after each iteration
         (``"ps"``: every ``callback_every`` iterations), ``texture`` a numpy
         array in the target's layout, for live previews.
-    device : str, default "cpu"
+    device : str or torch.device, default "cpu"
         Torch device of the deep methods and ``"ps"``, e.g. "cuda".
     progress : bool, default True
         tqdm progress bar.
@@ -963,6 +1280,25 @@ def synthesize(
         - ``"vgg"``: ``weights`` (path of a local torchvision VGG-19 state
           dict; required), ``width`` (1.0), ``layers``, ``pooling``, and the
           optimiser options above.
+        - ``"phase"``/``"iaaft"``: ``periodic_component`` (True): randomise
+          the periodic component ``p`` of Moisan's periodic + smooth
+          decomposition of the sample (:func:`periodic_smooth`), per channel.
+          A sample that is not periodic (a crop, a recorded signal) jumps
+          across its opposite borders; Fourier randomisation treats these
+          jumps as edges and spreads them over the surrogate (an axis-aligned
+          cross in the spectrum of an image, a ``1/f**2`` tail and a lowered
+          regularity for a random walk). The smooth part ``s = x - p`` is
+          *dropped*: it is the harmonic interpolant of those border jumps,
+          fixed by the crop and not a stationary texture, so randomising its
+          phases would recreate the artefact and adding it back unchanged
+          would copy the sample's large-scale layout into every surrogate.
+          The surrogate has the sample's mean and ``p``'s spectrum (the
+          sample's without the cross); its variance is ``p``'s, smaller than
+          the sample's by the energy of ``s`` (a third of the variance of a
+          256 x 256 fBf crop with H = 0.7, little for a rough texture).
+          ``"iaaft"`` imposes ``p``'s sorted values. ``False`` randomises the
+          sample as it is (for samples that are periodic already).
+          ``"iaaft"``: ``n_iter`` (100).
         - ``"ps"``: ``n_scales`` (4), ``n_orientations`` (4),
           ``spatial_corr_width`` (7), ``callback_every`` (1). Follows
           plenoptic's recipe for this model: ``Metamer`` with
@@ -973,7 +1309,7 @@ def synthesize(
     -------
     SynthesisResult
         ``texture`` (target layout, at ``size``), ``losses``, ``seconds``,
-        ``method``, ``options`` and the ``synthesis`` object.
+        ``method``, ``options`` and the ``synthesis`` object; ``.plot()``.
 
     Raises
     ------
@@ -999,109 +1335,58 @@ def synthesize(
     (2048,)
     """
     t0 = time.perf_counter()
-    _check_method(method)
-    x, dim, user_shape = _to_internal(target, dim)
-    seed = _check_seed(seed)
-    dev = _as_device(device)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"`callback` must be callable, got {type(callback).__name__}.")
-    opts = _merge_options(method, options, n_iter)
-    spatial = x.shape[1:]
-    size_t = _check_size(size, spatial, dim)
-    user_ndim = len(user_shape)
-    record = {"seed": seed, "size": size_t, "dim": dim, "device": str(dev), **opts}
-
-    def user_cb(it, tex, loss):
-        arr = tex.numpy()[0] if isinstance(tex, torch.Tensor) else np.asarray(tex)
-        callback(it, _from_internal(arr, user_ndim, dim), loss)
-
-    cb = user_cb if callback is not None else None
-    synthesis = None
-    if method in ("phase", "iaaft"):
-        if np.any(x.std(axis=tuple(range(1, x.ndim))) == 0):
-            raise ValueError(
-                "`target` has a constant channel; texture synthesis needs fluctuations."
-            )
-        rng = as_generator(seed)
-        if method == "phase":
-            out, losses = _phase_surrogate(x, size_t, rng), []
-            if cb is not None:
-                cb(1, out, float("nan"))
-        else:
-            out, losses = _iaaft(x, size_t, opts["n_iter"], rng, progress, cb)
-    elif method == "ps":
-        if dim != 2 or x.shape[0] != 1:
-            raise ValueError(
-                f"method='ps' (Portilla-Simoncelli) needs a grayscale image (H, W), got shape "
-                f"{user_shape} (dim={dim}); use method='gram' for signals and multichannel data."
-            )
-        if size_t != spatial:
-            raise ValueError(
-                f"method='ps' synthesises at the sample's size {spatial}, got size={size_t}; "
-                f"leave size=None or use method='gram' for larger syntheses."
-            )
-        out, losses = _synthesize_ps(x, opts, seed, dev, progress, cb)
-    else:
-        if method == "vgg":
-            if dim != 2 or x.shape[0] not in (1, 3):
-                raise ValueError(
-                    f"method='vgg' needs a grayscale (H, W) or RGB (3, H, W) image, got shape "
-                    f"{user_shape}; use method='gram' for signals and other channel counts."
-                )
-            if opts["weights"] is None:
-                raise ValueError(
-                    "method='vgg' needs `weights`, the path of a local VGG-19 state dict "
-                    "(torchvision layout); "
-                    "nothing is downloaded. Without weights, use method='gram' (random features)."
-                )
-            model = load_vgg19(
-                opts["weights"],
-                width=opts["width"],
-                layers=tuple(opts["layers"]),
-                pooling=opts["pooling"],
-            )
-            model = _GrayToRGB(model) if x.shape[0] == 1 else model
-            loss_name = "gram"
-        else:
-            kernel_size = check_positive_int(opts["kernel_size"], "kernel_size", minimum=2)
-            n_scales = opts["n_scales"]
-            if n_scales is None:
-                n_scales = _auto_scales(spatial, kernel_size, dim)
-                record["n_scales"] = n_scales
-            model = RandomMultiscaleNet(
-                x.shape[0],
-                dim=dim,
-                n_scales=n_scales,
-                n_filters=opts["n_filters"],
-                kernel_size=kernel_size,
-                seed=seed,
-            )
-            loss_name = method
-        synthesis = TextureSynthesis(
-            x[None],
-            model,
-            loss=loss_name,
-            size=size_t,
-            spectrum_weight=opts["spectrum_weight"],
-            marginal_weight=opts["marginal_weight"],
-            optimizer=opts["optimizer"],
-            lr=opts["lr"],
-            seed=seed,
-            device=dev,
-            n_directions=opts.get("n_directions"),
-            precondition=opts["precondition"],
-            progress=progress,
-        )
-        record["lr"] = synthesis.lr
-        synthesis.synthesize(opts["n_iter"], callback=cb)
-        out, losses = synthesis.texture.numpy()[0].astype(np.float64), list(synthesis.losses)
+    job = _make_job(target, method, size, n_iter, seed, dim, callback, device, progress, options)
+    lay = Layout(job.x, job.dim, job.user_shape)
+    out, losses, synthesis = _RUNNERS[method](job)
+    record = {
+        "seed": job.seed if isinstance(job.seed, int) else "numpy.random.Generator",
+        "size": job.size,
+        "dim": job.dim,
+        "device": str(job.device),
+        **job.opts,
+    }
     return SynthesisResult(
-        texture=_from_internal(np.asarray(out, dtype=np.float64), user_ndim, dim),
+        texture=lay.back(np.asarray(out, dtype=np.float64)),
         losses=[float(v) for v in losses],
         seconds=time.perf_counter() - t0,
         method=method,
         options=record,
         synthesis=synthesis,
+    )
+
+
+def _make_job(target, method, size, n_iter, seed, dim, callback, device, progress, options) -> _Job:
+    """Validate the arguments of :func:`synthesize` (every method) into a :class:`_Job`."""
+    _check_method(method)
+    lay = to_internal(target, "target", dim)
+    x = lay.data
+    if np.any(x.reshape(x.shape[0], -1).std(axis=1) == 0):
+        raise ValueError("`target` has a constant channel; texture synthesis needs fluctuations.")
+    seed = _check_seed(seed)
+    if isinstance(seed, np.random.Generator) and method not in ("phase", "iaaft"):
+        seed = torch_seed(seed)  # torch needs an int: one draw, recorded in the options
+    dev = _as_device(device)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable, got {type(callback).__name__}.")
+    opts = _merge_options(method, options, n_iter)
+    size_t = _check_size(size, x.shape[1:], lay.dim)
+
+    internal_cb = None
+    if callback is not None:
+
+        def internal_cb(it: int, tex: np.ndarray, loss: float) -> None:
+            callback(it, lay.back(np.asarray(tex, dtype=np.float64)), loss)
+
+    return _Job(
+        x=x,
+        dim=lay.dim,
+        user_shape=lay.user_shape,
+        size=size_t,
+        opts=opts,
+        seed=seed,
+        device=dev,
+        progress=bool(progress),
+        callback=internal_cb,
     )
 
 
@@ -1251,7 +1536,7 @@ def statistics_table(
     from .multiscale import log_cumulants
 
     def first(a):
-        x, _, _ = _to_internal(a, dim)
+        x = to_internal(a, "texture", dim).data
         return x[min(channel, x.shape[0] - 1)]
 
     ref = first(sample)
@@ -1274,67 +1559,28 @@ def statistics_table(
 
 
 def _display_image(a: np.ndarray) -> np.ndarray:
-    """2D array to show: grayscale (H, W) or RGB (H, W, 3) rescaled to [0, 255]."""
-    if a.ndim == 3 and a.shape[0] == 3:
-        lo, hi = np.percentile(a, [0.5, 99.5])
-        return np.clip((np.moveaxis(a, 0, -1) - lo) / (hi - lo + 1e-12) * 255, 0, 255)
-    return a[0] if a.ndim == 3 else a
+    """One panel of an internal ``(C, H, W)`` image: (H, W, 3) for 3 channels, else channel 0."""
+    if a.shape[0] == 3:
+        return np.moveaxis(a, 0, -1)
+    return a[0]
 
 
-def plot_syntheses(
-    sample,
-    results: dict[str, SynthesisResult],
-    *,
-    dim: int | None = None,
-    title: str | None = None,
-    height: int = 260,
-):
-    """Sample and syntheses side by side (images) or stacked (signals).
+def _plot_textures(names: list[str], arrays: list[np.ndarray], dim: int, title, height: int):
+    """Images in a wrapped grid (:func:`textures_nb.plotting.images`), signals stacked.
 
-    Parameters
-    ----------
-    sample : array_like
-        The sample, in any layout of :func:`synthesize`.
-    results : dict of str to SynthesisResult
-        Syntheses by name.
-    dim : {None, 1, 2}, optional
-        As in :func:`synthesize`.
-    title : str, optional
-        Figure title.
-    height : int, default 260
-        Height in pixels of one panel.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        Images: one panel per texture (grayscale, RGB for 3 channels, the
-        first channel otherwise). Signals: one row per texture, one line per
-        channel.
+    ``arrays`` are in any user layout of dimension ``dim``; no fixed width, so the
+    figure follows the notebook's output area.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    _, d, _ = _to_internal(sample, dim)
-    names = ["sample", *results]
-    arrays = [np.asarray(sample, dtype=float)] + [r.texture for r in results.values()]
-    if d == 2:
-        fig = make_subplots(rows=1, cols=len(arrays), subplot_titles=names)
-        for k, a in enumerate(arrays, start=1):
-            img = _display_image(a)
-            if img.ndim == 3:
-                fig.add_trace(go.Image(z=img), row=1, col=k)
-            else:
-                fig.add_trace(go.Heatmap(z=img, colorscale="gray", showscale=False), row=1, col=k)
-                fig.update_yaxes(autorange="reversed", row=1, col=k)
-            fig.update_yaxes(
-                scaleanchor=f"x{k if k > 1 else ''}", showticklabels=False, row=1, col=k
-            )
-            fig.update_xaxes(showticklabels=False, row=1, col=k)
-        fig.update_layout(title=title, height=height + 60, width=height * len(arrays) + 80)
-        return fig
-    fig = make_subplots(rows=len(arrays), cols=1, subplot_titles=names, shared_xaxes=False)
-    for k, a in enumerate(arrays, start=1):
-        a = np.atleast_2d(a)
+    data = [to_internal(a, "texture", dim).data for a in arrays]
+    if dim == 2:
+        from .plotting import images
+
+        return images([_display_image(a) for a in data], titles=names, title=title, height=height)
+    fig = make_subplots(rows=len(data), cols=1, subplot_titles=names, shared_xaxes=False)
+    for k, a in enumerate(data, start=1):
         for c, line in enumerate(a):
             fig.add_trace(
                 go.Scatter(
@@ -1347,17 +1593,87 @@ def plot_syntheses(
                 row=k,
                 col=1,
             )
-    fig.update_layout(title=title, height=int(0.6 * height) * len(arrays) + 80)
+    fig.update_layout(
+        title=title,
+        height=int(0.6 * height) * len(data) + 80,
+        autosize=True,
+        legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"},
+    )
     return fig
 
 
-def plot_losses(results: dict[str, SynthesisResult], *, title: str | None = "Loss per iteration"):
-    """Loss curves (log scale) of the optimised syntheses.
+def plot_syntheses(
+    sample,
+    results: dict[str, SynthesisResult],
+    *,
+    dim: int | None = None,
+    title: str | None = None,
+    height: int = 260,
+):
+    """Sample and syntheses: images in a grid that wraps into rows, signals stacked.
 
     Parameters
     ----------
+    sample : array_like
+        The sample, in any layout of :func:`synthesize`.
     results : dict of str to SynthesisResult
-        Syntheses by name; those without losses (``"phase"``) are skipped.
+        Syntheses by name.
+    dim : {None, 1, 2}, optional
+        As in :func:`synthesize`.
+    title : str, optional
+        Figure title.
+    height : int, default 260
+        Height in pixels of one panel (images: at most; panels shrink to fit
+        the width).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Images: one panel per texture (grayscale, RGB for 3 channels, the
+        first channel otherwise), at most 6 per row and no fixed width
+        (:func:`textures_nb.plotting.images`). Signals: one row per texture,
+        one line per channel.
+    """
+    d = to_internal(sample, "sample", dim).dim
+    names = ["sample", *results]
+    arrays = [sample] + [r.texture for r in results.values()]
+    return _plot_textures(names, arrays, d, title, height)
+
+
+def _loss_items(results) -> list[tuple[str, list[float]]]:
+    if isinstance(results, (SynthesisResult, TextureSynthesis)):
+        results = [results]
+    if isinstance(results, dict):
+        items = list(results.items())
+    elif isinstance(results, (list, tuple)):
+        items = [
+            (getattr(r, "method", None) or getattr(r, "loss_name", str(k)), r)
+            for k, r in enumerate(results)
+        ]
+    else:
+        raise TypeError(
+            "`results` must be a SynthesisResult, a TextureSynthesis, or a dict or list of them, "
+            f"got {type(results).__name__}."
+        )
+    out = []
+    for name, r in items:
+        if not isinstance(r, (SynthesisResult, TextureSynthesis)):
+            raise TypeError(
+                f"`results[{name!r}]` is a {type(r).__name__}; pass SynthesisResult or "
+                "TextureSynthesis objects (textures_nb.generative.plot_losses draws GAN runs)."
+            )
+        out.append((str(name), list(r.losses)))
+    return out
+
+
+def plot_losses(results, *, title: str | None = "Loss per iteration"):
+    """Loss curves (log scale) of optimised syntheses.
+
+    Parameters
+    ----------
+    results : SynthesisResult, TextureSynthesis, or a dict or list of them
+        Syntheses (by name for a dict; a list is named by method); those
+        without losses (``"phase"``) are skipped.
     title : str, optional
         Figure title.
 
@@ -1365,19 +1681,25 @@ def plot_losses(results: dict[str, SynthesisResult], *, title: str | None = "Los
     -------
     plotly.graph_objects.Figure
         Loss relative to its initial value against the iteration; losses are
-        comparable within a method only.
+        comparable within a method only. (GAN runs have their own
+        :func:`textures_nb.generative.plot_losses`.)
     """
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for name, res in results.items():
-        if len(res.losses) < 2:
+    for name, losses in _loss_items(results):
+        if len(losses) < 2:
             continue
-        loss = np.asarray(res.losses, dtype=float)
+        loss = np.asarray(losses, dtype=float)
         fig.add_trace(go.Scatter(y=loss / loss[0], mode="lines", name=name))
     fig.update_yaxes(type="log", title="loss / initial loss")
     fig.update_xaxes(title="iteration")
-    fig.update_layout(title=title, height=350)
+    fig.update_layout(
+        title=title,
+        height=350,
+        autosize=True,
+        legend={"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top"},
+    )
     return fig
 
 
@@ -1396,10 +1718,9 @@ def _png(a: np.ndarray, width: int, dim: int) -> bytes:
             ys = 80 * c + 75 - 70 * (line - lo) / (hi - lo + 1e-12)
             draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=0, width=1)
     else:
-        img = _display_image(a)
-        if img.ndim == 2:
-            lo, hi = np.percentile(img, [0.5, 99.5])
-            img = np.clip((img - lo) / (hi - lo + 1e-12) * 255, 0, 255)
+        img = _display_image(a if a.ndim == 3 else a[None])
+        lo, hi = np.percentile(img, [0.5, 99.5])
+        img = np.clip((img - lo) / (hi - lo + 1e-12) * 255, 0, 255)
         pil = Image.fromarray(img.astype(np.uint8))
         pil = pil.resize((width, max(1, round(width * pil.height / pil.width))))
     buf = io.BytesIO()
@@ -1465,7 +1786,7 @@ def live_synthesis(target, *, every: int = 5, width: int = 256, **kwargs):
     box = widgets.VBox([label, image])
     display(box)
     kwargs.setdefault("progress", False)
-    _, dim, _ = _to_internal(target, kwargs.get("dim"))
+    dim = to_internal(target, "target", kwargs.get("dim")).dim
     callback = preview_callback(image, label, every=every, width=width, dim=dim)
     result = synthesize(target, callback=callback, **kwargs)
     return box, result

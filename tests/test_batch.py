@@ -1,7 +1,9 @@
 """Batch execution of notebooks (textures_nb.runner, ``python -m textures_nb run/batch``).
 
 Notebooks are built in tmp_path; each papermill run takes about a second or
-three, so the executed runs are shared through module-scoped fixtures.
+three, so the executed runs are shared through module-scoped fixtures. The grid
+runs (serial, threads, Dask, resumed) are marked slow: ``make quick`` keeps the
+single-notebook runs, the command line and every bad-input check.
 """
 
 from __future__ import annotations
@@ -328,6 +330,7 @@ def on_dask(tiny, tmp_path_factory):
     return {"out": out, "runs": runs}
 
 
+@pytest.mark.slow
 def test_failing_run_reports_cell_and_error_and_keeps_the_others(serial):
     first = serial["first"]
     assert [r.parameters["seed"] for r in first] == SEEDS
@@ -346,6 +349,7 @@ def test_failing_run_reports_cell_and_error_and_keeps_the_others(serial):
     )
 
 
+@pytest.mark.slow
 def test_rerun_completes_only_the_missing_run(serial):
     second = serial["second"]
     assert [r.resumed for r in second] == [True, True, False, True]
@@ -357,6 +361,7 @@ def test_rerun_completes_only_the_missing_run(serial):
     assert list(summary(serial["out"])["status"]) == ["ok"] * 4
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_serial_results(serial, on_dask):
     assert all(r.ok and not r.resumed for r in on_dask["runs"])
     dask_table = summary(on_dask["out"])
@@ -367,6 +372,7 @@ def test_dask_cluster_gives_the_serial_results(serial, on_dask):
         assert row["mean"] == pytest.approx(_truth(row["seed"])["mean"], abs=1e-12)
 
 
+@pytest.mark.slow
 def test_killed_run_is_redone_by_the_cli_and_summary_survives(tiny, on_dask, capsys):
     out = on_dask["out"]
     victim = on_dask["runs"][1]
@@ -389,6 +395,7 @@ def test_killed_run_is_redone_by_the_cli_and_summary_survives(tiny, on_dask, cap
     assert after.loc[1, "mean"] == pytest.approx(_truth(1)["mean"])
 
 
+@pytest.mark.slow
 def test_cli_batch_fixed_parameter_and_failure_exit_1(tiny, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TINY_FAIL_SEED", "5")
     out = tmp_path / "runs"
@@ -489,6 +496,7 @@ def test_run_id_is_deterministic_and_distinct():
     assert run_id("t.ipynb", {"m": "a/b"}) != run_id("t.ipynb", {"m": "a b"})  # same readable part
 
 
+@pytest.mark.slow
 def test_parallel_local_runs_split_the_cores(tmp_path, monkeypatch):
     # each concurrent kernel gets cpu_count // workers BLAS/OpenMP threads
     for var in _jobs.THREAD_VARS:

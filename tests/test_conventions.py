@@ -8,7 +8,9 @@
     characters, built from small inputs; dataclasses are discovered by scanning
     the modules, so a new one fails here until it has a builder below;
 (c) ``seed`` is keyword-only, default 0, wherever a public function or method
-    takes it.
+    takes it;
+(d) progress bars come from ``textures_nb._shared.progress`` (``TQDM_DISABLE`` read
+    at call time silences them all).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -144,7 +147,7 @@ def test_the_private_import_check_can_fail(tmp_path, monkeypatch):
         "from textures_nb._shared.layout import _parse, parse\nfrom textures_nb import _checks": 0,
         "from textures_nb.multiscale import log_cumulants\nfrom textures_nb.x import __all__": 0,
     }
-    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
     for source, expected in cases.items():
         path = fake / "quality.py"
         path.write_text(source)
@@ -466,3 +469,24 @@ def test_seed_defaults_to_0_everywhere():
         if param.default is inspect.Parameter.empty or param.default != 0
     ]
     assert not other, "give `seed` the default 0 in: " + ", ".join(other)
+
+
+# --- (d) progress bars --------------------------------------------------------------------
+
+
+def test_progress_bars_come_from_the_shared_helper():
+    direct = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent.name == "_shared" and path.name == "progress.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tqdm":
+                direct.append(f"{_module_name(path)}:{node.lineno}")
+            elif isinstance(node, ast.Import) and any(
+                a.name.split(".")[0] == "tqdm" for a in node.names
+            ):
+                direct.append(f"{_module_name(path)}:{node.lineno}")
+    assert not direct, (
+        "import tqdm from textures_nb._shared.progress (it honours TQDM_DISABLE at call "
+        "time): " + ", ".join(direct)
+    )

@@ -164,6 +164,7 @@ def test_check_cli(tmp_path, capsys):
 # --- re-execution end to end -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_refresh_then_nbval_passes(tmp_path):
     nb = new_notebook(
         cells=[

@@ -119,7 +119,9 @@ def check_stripped(path: str | Path) -> list[str]:
     """List the convention problems of a stored notebook (empty if none).
 
     Checks: the first cell is markdown; one cell is tagged ``parameters``,
-    assigns ``seed`` and holds plain literals only; no papermill leftovers or
+    assigns ``seed`` and holds plain literals only, on lines papermill's parser
+    reads (a comment holding ``=`` or ``**`` hides its parameter from papermill:
+    ``lam = 0.2  # c2 = -lam**2`` cannot be overridden); no papermill leftovers or
     widget state; non-check code cells have no output nor execution count;
     check cells have outputs and an execution count; no output embeds
     plotly.js as HTML (use the mimetype renderer).

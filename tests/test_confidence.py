@@ -65,7 +65,7 @@ def four(request):
 def test_four_clusters_give_k4_with_high_confidence(four):
     res, truth = four
     assert res.k == 4 and res.best_k == 4
-    row = res.table.loc[4]
+    row = res.table().loc[4]
     assert row["pac"] < 0.05 and row["margin"] > 0.3  # chance alone gives PAC ~ 0.4-0.6
     assert row["reduction"] > 0.9 and row["retained"]
     assert row["confidence"] > 0.999 and res.confidence > 0.999
@@ -88,9 +88,9 @@ def test_consensus_matrices_are_valid(four):
 def test_structureless_cloud_gives_no_confident_k(seed, stretched):
     res = consensus_clustering(_cloud(seed, stretched), seed=seed, **SETTINGS)
     assert res.k == 1
-    assert not res.table["retained"].any()
+    assert not res.table()["retained"].any()
     # the data's PAC stays inside the null's spread
-    assert (res.table["pac"] > res.table["null_mean"] - 3 * res.table["null_std"]).all()
+    assert (res.table()["pac"] > res.table()["null_mean"] - 3 * res.table()["null_std"]).all()
 
 
 def test_null_p_value_follows_the_fitted_beta_law():
@@ -108,7 +108,7 @@ def test_null_p_value_follows_the_fitted_beta_law():
 def test_min_reduction_zero_keeps_every_significant_k():
     X, _ = _four_clusters(0)
     res = consensus_clustering(X, seed=0, min_reduction=0.0, **SETTINGS)
-    assert res.table["retained"].equals(res.table["significant"])
+    assert res.table()["retained"].equals(res.table()["significant"])
     assert res.k == 4  # the widest margin still wins
 
 
@@ -146,7 +146,7 @@ def test_same_seed_same_result():
     a = consensus_clustering(X, [3, 4], seed=7, **SETTINGS)
     b = consensus_clustering(X, [3, 4], seed=7, **SETTINGS)
     np.testing.assert_array_equal(a.consensus[3], b.consensus[3])
-    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.table(), b.table())
 
 
 def _inertia(X, labels):
@@ -204,11 +204,131 @@ def test_consensus_figures(four):
     bars = plot_membership(res, truth=truth)
     assert len(bars.data) == 4 and sum(len(b.y) for b in bars.data) == 80
     pac = plot_pac(res)
-    assert list(pac.data[-1].y) == list(res.table["pac"])
+    assert list(pac.data[-1].y) == list(res.table()["pac"])
     with pytest.raises(TypeError, match="ConsensusResult"):
         plot_consensus("not a result")
     with pytest.raises(ValueError, match="`k` must be one of"):
         res.labels(9)
+
+
+def test_consensus_heatmap_indexes_items_by_position_not_by_name(four):
+    # names shared by many items (class names) must not merge rows: 80 x 80, not 4 x 4
+    res, truth = four
+    names = [f"class {t}" for t in truth]
+    heat = plot_consensus(res, names=names)
+    matrix = heat.data[0]
+    assert np.asarray(matrix.z).shape == (80, 80)
+    assert list(matrix.x) == list(range(80)) and list(matrix.y) == list(range(80))
+    band = heat.data[1]  # one strip above: the class of each item, in the matrix's order
+    assert np.asarray(band.z).shape == (1, 80)
+    legend = [t for t in heat.data if t.showlegend]
+    assert sorted(t.name for t in legend) == [f"class {c}" for c in range(4)]
+    assert len({t.marker.color for t in legend}) == 4
+    assert len(heat.layout.shapes) == 4  # one outline per cluster
+    assert heat.layout.width is None  # sized by the output area
+
+
+def test_membership_gives_each_class_its_own_colour():
+    # 12 classes in 3 clusters: 12 distinct colours (a 10-colour palette would reuse 2)
+    rng = np.random.default_rng(0)
+    X = np.vstack([c + rng.standard_normal((24, 3)) for c in 8 * np.eye(3)])
+    res = consensus_clustering(X, [3], seed=0, **SETTINGS)
+    truth = [f"class {i % 12}" for i in range(len(X))]
+    bars = plot_membership(res, truth=truth)
+    assert len(bars.data) == 12
+    assert len({b.marker.color for b in bars.data}) == 12
+    assert sum(len(b.y) for b in bars.data) == len(X)
+    assert bars.layout.width is None
+
+
+def test_result_reprs_are_short_and_tables_are_methods(four):
+    res, _ = four
+    assert len(repr(res)) < 300 and "k=4" in repr(res)
+    assert isinstance(res.table(), pd.DataFrame) and list(res.table().index) == [2, 3, 4, 5, 6]
+    rep = repeat(_noise_indices, 3, progress=False)
+    assert len(repr(rep)) < 300 and "3 seeds ok" in repr(rep)
+    pd.testing.assert_frame_equal(rep.summary(), spread(rep.values))
+    pd.testing.assert_frame_equal(rep.table(), rep.summary())
+
+
+# --- consensus clustering with noise features (issue 11) ---------------------------------
+
+
+def _three_groups_in_noise(seed: int):
+    """Three Gaussian groups 8 sd apart in 3 of 10 dimensions; 7 pure-noise dimensions."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((3, 10))
+    centres[:, :3] = 8.0 * np.eye(3)
+    X = np.vstack([c + rng.standard_normal((N_PER, 10)) for c in centres])
+    return X, np.repeat(np.arange(3), N_PER)
+
+
+def _cloud10(seed: int, kind: str):
+    rng = np.random.default_rng(300 + seed)
+    X = rng.standard_normal((3 * N_PER, 10))
+    if kind == "anisotropic":
+        return X * np.linspace(4.0, 0.5, 10)
+    if kind == "correlated":
+        return X @ rng.standard_normal((10, 10))
+    if kind == "log-normal":  # skewed, heavy right tail: still one cloud
+        return np.exp(X)
+    return X
+
+
+@pytest.mark.slow
+def test_three_groups_among_noise_features_give_k3():
+    # z-scoring alone shrank the groups' separation from 11.3 to 3.3 (radius 2.6): k = 1
+    ks, aris = [], []
+    for seed in range(10):
+        X, truth = _three_groups_in_noise(seed)
+        res = consensus_clustering(X, seed=seed, **SETTINGS)
+        ks.append(res.k)
+        aris.append(adjusted_rand_score(truth, res.labels(3)))
+    assert sum(k == 3 for k in ks) >= 9, ks
+    assert min(aris) == 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["iid", "anisotropic", "correlated", "log-normal"])
+def test_structureless_clouds_in_10_dimensions_give_k1(kind):
+    ks = [consensus_clustering(_cloud10(s, kind), seed=s, **SETTINGS).k for s in range(10)]
+    assert sum(k == 1 for k in ks) >= 9, ks
+
+
+def test_robust_scale_is_the_std_on_noise_and_the_within_spread_on_groups():
+    from textures_nb.confidence import _robust_scale
+
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal((400, 3)) * [1.0, 5.0, 0.1]
+    np.testing.assert_allclose(_robust_scale(noise, rng), noise.std(axis=0), rtol=0.1)
+    X, _ = _three_groups_in_noise(0)
+    scale = _robust_scale(X, rng)
+    # signal columns: std ~3.8 (between-group spread), Qn ~2 (within plus a share of pairs)
+    assert np.all(scale[:3] < 0.6 * X[:, :3].std(axis=0))
+    np.testing.assert_allclose(scale[3:], X[:, 3:].std(axis=0), rtol=0.3)
+
+
+def test_feature_draws_always_keep_the_widest_features():
+    from textures_nb.confidence import _draw_features, _feature_strata
+
+    spread_ = np.array([1.0, 1.1, 3.0, 0.9, 2.5, 1.0, 2.8, 1.05, 0.95, 1.2])
+    strata = _feature_strata(spread_, 8)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        cols = _draw_features(strata, rng)
+        assert len(set(cols)) == 8 and {2, 4, 6} <= set(cols)
+    assert sorted(np.concatenate(strata)) == list(range(10))
+
+
+def test_standardize_options():
+    X, _ = _three_groups_in_noise(1)
+    for how in ("robust", "zscore", "none", True, False):
+        res = consensus_clustering(X, [3], standardize=how, seed=1, **SETTINGS)
+        assert res.k in (1, 3)
+    with pytest.raises(ValueError, match="`standardize` must be one of"):
+        consensus_clustering(X, [3], standardize="minmax", **SETTINGS)
+    with pytest.raises(ValueError, match="constant feature"):
+        consensus_clustering(np.c_[X, np.ones(len(X))], [3], **SETTINGS)
 
 
 # --- repeats from scratch ---------------------------------------------------------------
@@ -228,7 +348,7 @@ def _flaky(seed: int) -> float:
 def test_repeat_spread_matches_known_truth():
     res = repeat(_noise_indices, 40, progress=False)
     assert isinstance(res, RepeatResult) and res.seeds == list(range(40))
-    s = res.summary
+    s = res.summary()
     # mean of 400 N(0,1): sd 1/20; var of 400 N(0,1): mean 0.9975, sd ~ sqrt(2/400)
     assert abs(s.loc["mean", "mean"]) < 4 * 0.05 / np.sqrt(40)
     assert s.loc["mean", "std"] == pytest.approx(0.05, rel=0.3)
@@ -275,7 +395,7 @@ def test_failed_seed_is_reported_and_the_others_kept():
         res = repeat(_flaky, 4, progress=False)
     assert res.failures == {2: "RuntimeError: diverged"}
     assert res.seeds == [0, 1, 3]
-    assert res.summary.loc["value", "mean"] == pytest.approx(4 / 3)
+    assert res.summary().loc["value", "mean"] == pytest.approx(4 / 3)
     with pytest.raises(RuntimeError, match="every seed failed"):
         repeat(_flaky, [2], progress=False)
 

@@ -334,13 +334,17 @@ def test_average_precision_matches_sklearn():
 def test_compare_features_on_a_small_database(small_db):
     db, queries = small_db
     result = sim.compare_features(db, queries, ["wavelet", ("wavelet", "leaders")], progress=False)
-    assert list(result.table.index) == ["wavelet", "wavelet+leaders"]
-    assert {"dim", "precision@5", "mAP", "ARI", "NMI"} <= set(result.table.columns)
+    assert list(result.table().index) == ["wavelet", "wavelet+leaders"]
+    assert {"dim", "precision@5", "mAP", "ARI", "NMI"} <= set(result.table().columns)
     # four very different classes: the wavelet features retrieve held-out queries
-    assert result.table.loc["wavelet", "precision@5"] >= 0.9
+    assert result.table().loc["wavelet", "precision@5"] >= 0.9
     assert result.per_class.shape == (4, 2)
     F, Fq = result.features["wavelet"]
     assert F.shape[0] == len(db) and Fq.shape[0] == len(queries)
+    assert len(repr(result)) < 300 and "wavelet+leaders" in repr(result)
+    fig = result.plot()
+    assert [t.name for t in fig.data] == ["wavelet", "wavelet+leaders"]
+    assert fig.layout.width is None
 
 
 # --------------------------------------------------------------------------
@@ -360,6 +364,11 @@ def test_figures(small_db):
     assert len(ticks) == len(set(clusters)) and set(ticks) <= set(db.class_names)
     fig = sim.plot_embedding(F, db.labels, class_names=db.class_names, images=db.images)
     assert len(fig.data) == db.n_classes and len(fig.layout.images) == 40
+    assert fig.layout.width is None
+    # twelve classes: twelve colours (plotly's default cycle has ten)
+    labels12 = np.arange(len(F)) % 12
+    fig = sim.plot_embedding(F, labels12)
+    assert len({t.marker.color for t in fig.data}) == 12
     fig = sim.plot_dendrogram(F, db.labels, class_names=db.class_names)
     assert set(fig.layout.yaxis.ticktext) == set(db.class_names)
     with pytest.raises(ValueError, match="square"):

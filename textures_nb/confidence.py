@@ -14,7 +14,10 @@ Two questions experts ask beside "what is the result":
   often the two items fall in the same cluster when both are drawn. The
   proportion of ambiguous clustering (PAC, Senbabaoglu et al. 2014: share
   of pairs with consensus strictly between 0.1 and 0.9) measures how stable
-  a number of clusters ``k`` is. The same procedure on structureless data
+  a number of clusters ``k`` is. Features are scaled robustly (a feature
+  that separates groups keeps its separation, where z-scoring would shrink
+  it to the level of the noise features) and subsampled without ever
+  dropping the features that spread most. The same procedure on structureless data
   (a Gaussian cloud with the data's mean and covariance) gives the PAC to
   expect by chance; ``k`` is retained only if its PAC beats that null
   distribution (one-sided test, Bonferroni over the ``k`` tried) and
@@ -31,7 +34,7 @@ Example
 >>> rng = np.random.default_rng(0)
 >>> X = np.vstack([c + rng.normal(size=(20, 3)) for c in 8 * np.eye(3)])
 >>> res = consensus_clustering(X, n_resamples=20, n_null=5, progress=False)
->>> res.k, bool(res.table.loc[3, "significant"])
+>>> res.k, bool(res.table().loc[3, "significant"])
 (3, True)
 """
 
@@ -45,11 +48,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from textures_nb._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from textures_nb._shared.display import palette
+from textures_nb._shared.progress import tqdm
 from textures_nb._shared.repeat import run_seeds
-from textures_nb.plotting import _COLORS  # one palette across the package's figures
 
 __all__ = [
     "ConsensusResult",
@@ -79,21 +82,38 @@ class RepeatResult:
         One row per successful seed (index ``seed``), one column per index.
     failures : dict
         Seed -> ``"ExceptionName: message"`` for seeds that raised.
-    summary : pandas.DataFrame
-        :func:`spread` of ``values``: one row per index.
     level : float
-        Coverage of the intervals in ``summary``.
+        Coverage of the intervals of :meth:`summary`.
     """
 
-    values: Any
+    values: Any = field(repr=False)
     failures: dict[int, str]
-    summary: Any
     level: float
 
     @property
     def seeds(self) -> list[int]:
         """Seeds that succeeded, in the order given."""
         return list(self.values.index)
+
+    def summary(self):
+        """:func:`spread` of ``values`` at ``level``: one row per index (pandas.DataFrame)."""
+        return spread(self.values, level=self.level)
+
+    def table(self):
+        """The same as :meth:`summary` (the package's name for a result's table)."""
+        return self.summary()
+
+    def plot(self, **kwargs):
+        """:func:`plot_spread` of this result."""
+        return plot_spread(self, **kwargs)
+
+    def __repr__(self) -> str:
+        names = list(self.values.columns)
+        shown = ", ".join(names[:4]) + (f", ... ({len(names)})" if len(names) > 4 else "")
+        return (
+            f"RepeatResult({len(self.values)} seeds ok, {len(self.failures)} failed, "
+            f"indices: {shown[:120]}, level={self.level:g})"
+        )
 
 
 def spread(values, *, level: float = 0.95):
@@ -186,7 +206,7 @@ def repeat(
     Returns
     -------
     RepeatResult
-        ``.values`` (seed x index), ``.summary`` (index x statistics) and
+        ``.values`` (seed x index), ``.summary()`` (index x statistics) and
         ``.failures``.
 
     Raises
@@ -201,7 +221,7 @@ def repeat(
     >>> def mean_of_noise(seed):
     ...     return {"mean": np.random.default_rng(seed).normal(size=100).mean()}
     >>> res = repeat(mean_of_noise, 8, progress=False)
-    >>> res.values.shape, list(res.summary.columns[:3])
+    >>> res.values.shape, list(res.summary().columns[:3])
     ((8, 1), ['n', 'mean', 'std'])
     """
     import pandas as pd
@@ -230,9 +250,7 @@ def repeat(
             f"`fn` returned different indices across seeds (missing: {missing}); "
             "return the same keys for every seed."
         )
-    return RepeatResult(
-        values=values, failures=failures, summary=spread(values, level=level), level=level
-    )
+    return RepeatResult(values=values, failures=failures, level=level)
 
 
 def _indices_of(fn: Callable[[int], Any], seed: int) -> dict[str, float]:
@@ -270,15 +288,17 @@ class ConsensusResult:
     ----------
     k : int
         Retained number of clusters: among the ``k`` whose PAC beats the
-        null (see ``table["retained"]``), the one with the widest margin;
+        null (see ``table()["retained"]``), the one that removes the most of
+        chance's ambiguity (near-ties, within 0.05, go to the larger ``k``);
         1 means "no reliable clusters".
     best_k : int
         The ``k`` shown by default: ``k`` when some ``k`` is retained, else
         the ``k`` closest to being retained (highest confidence).
-    table : pandas.DataFrame
-        Index ``k``; columns ``pac``, ``null_mean``, ``null_std`` (PAC of the
-        structureless null), ``margin`` (null_mean - pac), ``reduction``
-        (margin / null_mean: share of chance's ambiguity removed),
+    by_k : pandas.DataFrame
+        What :meth:`table` returns. Index ``k``; columns ``pac``,
+        ``null_mean``, ``null_std`` (PAC of the structureless null),
+        ``margin`` (null_mean - pac), ``reduction`` (margin / null_mean:
+        share of chance's ambiguity removed),
         ``p_value`` (one-sided, beta distribution fitted to the null PACs),
         ``confidence`` (1 - p_value), ``significant`` (p_value below
         ``alpha / len(k_range)``) and ``retained`` (significant and
@@ -294,15 +314,32 @@ class ConsensusResult:
 
     k: int
     best_k: int
-    table: Any
-    consensus: dict[int, np.ndarray]
-    null_pac: np.ndarray
-    options: dict[str, Any] = field(default_factory=dict)
+    by_k: Any = field(repr=False)
+    consensus: dict[int, np.ndarray] = field(repr=False)
+    null_pac: np.ndarray = field(repr=False)
+    options: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        n = next(iter(self.consensus.values())).shape[0] if self.consensus else 0
+        ks = sorted(self.consensus)
+        tried = f"{ks[0]}..{ks[-1]}" if ks else "none"
+        return (
+            f"ConsensusResult(k={self.k}, best_k={self.best_k}, "
+            f"confidence={self.confidence:.3f}, items={n}, k tried {tried})"
+        )
+
+    def table(self):
+        """PAC, null and test per ``k`` tried (pandas.DataFrame, index ``k``; see ``by_k``)."""
+        return self.by_k.copy()
+
+    def plot(self, k: int | None = None, **kwargs):
+        """:func:`plot_consensus` of this result (the consensus matrix of ``k``)."""
+        return plot_consensus(self, k, **kwargs)
 
     @property
     def confidence(self) -> float:
         """Confidence that ``best_k`` clusters are more stable than chance (1 - p-value)."""
-        return float(self.table.loc[self.best_k, "confidence"])
+        return float(self.by_k.loc[self.best_k, "confidence"])
 
     def _k(self, k: int | None) -> int:
         k = self.best_k if k is None else k
@@ -398,7 +435,7 @@ def consensus_clustering(
     item_fraction: float = 0.8,
     feature_fraction: float = 0.8,
     method: str = "kmeans",
-    standardize: bool = True,
+    standardize: str | bool = "robust",
     n_null: int = 10,
     alpha: float = 0.05,
     min_reduction: float = 0.5,
@@ -420,13 +457,26 @@ def consensus_clustering(
     item_fraction : float in (0, 1]
         Share of the items drawn (without replacement) in each resample.
     feature_fraction : float in (0, 1]
-        Share of the features drawn in each resample (at least one).
+        Share of the features drawn in each resample (at least one). The
+        draw is stratified by each feature's spread in the standardised
+        space: features are ranked, cut into as many groups of neighbouring
+        ranks as features drawn, one drawn per group, the groups growing
+        towards the low ranks. The features that spread most (those that
+        separate groups) are therefore kept and the noise features
+        resampled: subsampling cannot drop the signal.
     method : {"kmeans", "agglomerative"}
         Clustering of each resample: k-means (greedy k-means++ start, best
         of 3 starts) or Ward agglomerative clustering.
-    standardize : bool
-        Scale each feature to zero mean and unit variance first, so that
-        features in different units weigh alike.
+    standardize : {"robust", "zscore", "none"} or bool
+        Per-feature scaling first, so that features in different units weigh
+        alike. ``"robust"`` (default, also ``True``): centre and divide by
+        the Qn scale (Rousseeuw & Croux 1993: first quartile of the pairwise
+        differences; the standard deviation on Gaussian noise, the spread
+        *within* the groups on a feature that separates up to about four
+        groups), but never by less than half the standard deviation (heavy
+        tails would otherwise pass for groups). ``"zscore"``: the standard
+        deviation, which shrinks exactly the features that carry clusters
+        to the level of the noise features. ``"none"`` (also ``False``).
     n_null : int
         Structureless data sets (Gaussian with the data's mean and
         covariance) run through the same procedure.
@@ -447,7 +497,7 @@ def consensus_clustering(
     Returns
     -------
     ConsensusResult
-        ``.k`` (1: no reliable clusters), ``.table`` (PAC, null, p-values),
+        ``.k`` (1: no reliable clusters), ``.table()`` (PAC, null, p-values),
         ``.consensus`` matrices, ``.labels(k)``, ``.membership(k)``, ``.items(k)``.
 
     Notes
@@ -491,19 +541,13 @@ def consensus_clustering(
             f"each resample holds {n_drawn} of the {n_items} items, not more than the "
             f"largest k ({max(ks)}): add items, raise `item_fraction` or lower `k_range`."
         )
-    if standardize:
-        scale = X.std(axis=0)
-        if np.any(scale == 0):
-            raise ValueError(
-                f"`X` has {int(np.sum(scale == 0))} constant feature(s): drop them "
-                "(they cannot be standardised) or pass standardize=False."
-            )
-        X = (X - X.mean(axis=0)) / scale
+    standardize = _check_standardize(standardize)
     rng = as_generator(seed)
+    X = _standardized(X, standardize, rng)
     n_features_drawn = max(1, int(np.ceil(feature_fraction * n_features)))
-    settings = dict(
-        ks=ks, n_resamples=n_resamples, n_drawn=n_drawn, n_features=n_features_drawn, method=method
-    )
+    # features ranked by their spread in the standardised space: strata for the draws
+    strata = _feature_strata(X.std(axis=0), n_features_drawn)
+    settings = dict(ks=ks, n_resamples=n_resamples, n_drawn=n_drawn, strata=strata, method=method)
 
     bar = tqdm(total=1 + n_null, desc="consensus (data, nulls)", disable=not progress, leave=False)
     consensus = _consensus_matrices(X, rng=rng, **settings)
@@ -536,8 +580,7 @@ def consensus_clustering(
         },
         index=pd.Index(ks, name="k"),
     )
-    chosen = table[table["retained"]]
-    k = int(chosen["margin"].idxmax()) if len(chosen) else 1
+    k = _choose_k(table)
     best_k = k if k > 1 else int(table["confidence"].idxmax())
     options = dict(
         settings,
@@ -550,8 +593,25 @@ def consensus_clustering(
         pac_bounds=_PAC_BOUNDS,
     )
     return ConsensusResult(
-        k=k, best_k=best_k, table=table, consensus=consensus, null_pac=null_pac, options=options
+        k=k, best_k=best_k, by_k=table, consensus=consensus, null_pac=null_pac, options=options
     )
+
+
+_REDUCTION_TIE = 0.05
+
+
+def _choose_k(table) -> int:
+    """Retained ``k`` removing the most of chance's ambiguity; near-ties go to the larger k.
+
+    When several ``k`` are (almost) perfectly stable, the smaller ones merge
+    stable clusters (e.g. Ward's tree cut higher up): the largest is the
+    finest partition that every resample agrees on.
+    """
+    chosen = table[table["retained"]]
+    if not len(chosen):
+        return 1
+    best = chosen["reduction"].max()
+    return int(chosen.index[chosen["reduction"] >= best - _REDUCTION_TIE].max())
 
 
 def _check_k_range(k_range) -> list[int]:
@@ -575,7 +635,7 @@ def _consensus_matrices(
     ks: list[int],
     n_resamples: int,
     n_drawn: int,
-    n_features: int,
+    strata: list[np.ndarray],
     method: str,
     rng: np.random.Generator,
 ) -> dict[int, np.ndarray]:
@@ -587,7 +647,7 @@ def _consensus_matrices(
     drawn = np.zeros((n, n))
     for _ in range(n_resamples):
         rows = rng.choice(n, size=n_drawn, replace=False)
-        cols = np.sort(rng.choice(d, size=n_features, replace=False))
+        cols = _draw_features(strata, rng)
         sub = X[np.ix_(rows, cols)]
         mask = np.zeros(n)
         mask[rows] = 1.0
@@ -605,6 +665,86 @@ def _consensus_matrices(
     return {
         k: np.divide(m, drawn, out=np.zeros_like(m), where=drawn > 0) for k, m in together.items()
     }
+
+
+_STANDARDIZE = ("robust", "zscore", "none")
+_QN_GAUSS = 2.2219  # Qn's consistency constant: 1 / (sqrt(2) * Phi^-1(5/8))
+_QN_MAX_ITEMS = 500  # Qn on a random subset of this many items beyond it
+_MAX_UPWEIGHT = 2.0
+
+
+def _check_standardize(standardize) -> str:
+    if standardize is True:
+        return "robust"
+    if standardize is False or standardize is None:
+        return "none"
+    if standardize not in _STANDARDIZE:
+        raise ValueError(
+            f"`standardize` must be one of {_STANDARDIZE} (or True for 'robust', False for "
+            f"'none'), got {standardize!r}."
+        )
+    return standardize
+
+
+def _standardized(X: np.ndarray, how: str, rng: np.random.Generator) -> np.ndarray:
+    """Centre and scale each feature: by its robust scale (Qn), its std, or not at all."""
+    if how == "none":
+        return X
+    std = X.std(axis=0)
+    if np.any(std == 0):
+        raise ValueError(
+            f"`X` has {int(np.sum(std == 0))} constant feature(s): drop them "
+            "(they cannot be standardised) or pass standardize='none'."
+        )
+    if how == "zscore":
+        scale = std
+    else:
+        # at most _MAX_UPWEIGHT times the z-score weight: heavy tails (a log-normal
+        # feature has std / Qn ~ 3) would otherwise pass for groups against the null
+        scale = np.maximum(_robust_scale(X, rng), std / _MAX_UPWEIGHT)
+    return (X - X.mean(axis=0)) / scale
+
+
+def _robust_scale(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Qn scale of each feature (Rousseeuw & Croux 1993): first quartile of |x_i - x_j|.
+
+    On a Gaussian feature it equals the standard deviation. On a feature
+    that separates groups it follows the spread *within* the groups, as long
+    as pairs inside one group are at least a quarter of all pairs (any split
+    into up to four groups of similar size), where the standard deviation
+    is inflated by the distances between groups: z-scoring shrinks exactly
+    the features that carry the clusters down to the level of the noise
+    features.
+    """
+    n = X.shape[0]
+    if n > _QN_MAX_ITEMS:
+        X = X[rng.choice(n, size=_QN_MAX_ITEMS, replace=False)]
+        n = _QN_MAX_ITEMS
+    i, j = np.triu_indices(n, k=1)
+    h = n // 2 + 1
+    rank = h * (h - 1) // 2 - 1  # Qn's order statistic, about the first quartile of pairs
+    scale = np.empty(X.shape[1])
+    step = max(1, 2_000_000 // max(i.size, 1))
+    for start in range(0, X.shape[1], step):
+        block = np.abs(X[i, start : start + step] - X[j, start : start + step])
+        scale[start : start + step] = np.partition(block, rank, axis=0)[rank]
+    return _QN_GAUSS * scale
+
+
+def _feature_strata(spread: np.ndarray, n_drawn: int) -> list[np.ndarray]:
+    """Features ranked by spread, cut into ``n_drawn`` groups of neighbouring ranks.
+
+    Each resample draws one feature per group, and the groups grow towards
+    the low ranks: the features that spread most (in the standardised
+    space, the ones that separate groups) are drawn first, so subsampling
+    perturbs the noise features and cannot drop the signal.
+    """
+    order = np.argsort(spread, kind="stable")  # low spread first: larger groups there
+    return np.array_split(order, n_drawn)[::-1]
+
+
+def _draw_features(strata: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    return np.sort(np.array([g[rng.integers(g.size)] for g in strata]))
 
 
 def _null_p_value(null: np.ndarray, observed: float) -> float:
@@ -710,10 +850,44 @@ def _ordered_items(result, k, names):
     return k, items, order
 
 
+def _runs(values: np.ndarray) -> list[tuple[int, int, Any]]:
+    """(start, stop, value) of each run of equal consecutive values."""
+    edges = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]] + [len(values)]
+    return [(edges[j], edges[j + 1], values[edges[j]]) for j in range(len(edges) - 1)]
+
+
+def _class_codes(truth: Sequence[Any], n: int) -> tuple[np.ndarray, list[str]]:
+    """Integer code of each item's class and the class names (first-seen order)."""
+    truth = [str(t) for t in truth]
+    if len(truth) != n:
+        raise ValueError(f"`truth` has {len(truth)} entries for {n} items; pass one per item.")
+    classes = list(dict.fromkeys(truth))
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index[t] for t in truth]), classes
+
+
+def _step_colorscale(colors: list[str]) -> list[list]:
+    """Plotly colorscale giving integer codes 0..n-1 (z range -0.5..n-0.5) flat colours."""
+    n = len(colors)
+    scale = []
+    for i, c in enumerate(colors):
+        scale += [[i / n, c], [(i + 1) / n, c]]
+    return scale
+
+
 def plot_consensus(
-    result: ConsensusResult, k: int | None = None, *, names: Sequence[str] | None = None
+    result: ConsensusResult,
+    k: int | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    truth: Sequence[Any] | None = None,
 ):
     """Heatmap of the consensus matrix, items ordered by cluster then membership.
+
+    Items are indexed by their position in that order (never by name, so
+    items sharing a name stay apart); clusters are outlined on the matrix
+    and a band above it gives each item's known class (``truth``, or
+    ``names`` when no truth is given), one colour per class.
 
     Parameters
     ----------
@@ -721,42 +895,107 @@ def plot_consensus(
     k : int, optional
         Number of clusters (default ``result.best_k``).
     names : sequence of str, optional
-        Item names shown on hover.
+        Item names shown on hover (e.g. class names of the database).
+    truth : sequence, optional
+        Known class of each item, drawn as the band above the matrix.
+        Default: ``names`` if given.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     k, items, order = _ordered_items(result, k, names)
+    n = len(order)
     C = result.consensus[k][np.ix_(order, order)]
-    labels = (
-        [str(items["name"].iloc[i]) for i in order]
+    label = (
+        [f"{items['name'].iloc[i]} (item {i})" for i in order]
         if names is not None
         else [f"item {i}" for i in order]
     )
-    fig = go.Figure(
+    clusters = items["cluster"].to_numpy()[order]
+    band = truth if truth is not None else names
+    pos = np.arange(n)
+    fig = make_subplots(
+        rows=2, cols=1, row_heights=[0.05, 0.95], shared_xaxes=True, vertical_spacing=0.01
+    )
+    fig.add_trace(
         go.Heatmap(
             z=C,
-            x=labels,
-            y=labels,
+            x=pos,
+            y=pos,
             zmin=0,
             zmax=1,
             colorscale="Blues",
-            colorbar=dict(title="consensus"),
-            hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>",
-        )
+            colorbar=dict(title="consensus", len=0.8, y=0.45),
+            # positions only: N^2 hover strings would weigh megabytes; the band names items
+            hovertemplate="positions %{y} / %{x}<br>consensus %{z:.2f}<extra></extra>",
+        ),
+        row=2,
+        col=1,
     )
-    row = result.table.loc[k]
+    for start, stop, _ in _runs(clusters):  # cluster blocks
+        fig.add_shape(
+            type="rect",
+            x0=start - 0.5,
+            x1=stop - 0.5,
+            y0=start - 0.5,
+            y1=stop - 0.5,
+            line=dict(color="black", width=1.5),
+            row=2,
+            col=1,
+        )
+    if band is not None:
+        codes, classes = _class_codes(band, n)
+        colors = palette(len(classes))
+        codes = codes[order]
+        fig.add_trace(
+            go.Heatmap(
+                z=codes[None, :],
+                x=pos,
+                zmin=-0.5,
+                zmax=len(classes) - 0.5,
+                colorscale=_step_colorscale(colors),
+                showscale=False,
+                customdata=np.array(
+                    [[f"{classes[c]}: {lab}" for c, lab in zip(codes, label, strict=True)]]
+                ),
+                hovertemplate="position %{x}: %{customdata}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        for i, cls in enumerate(classes):  # legend entries for the band's colours
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker=dict(symbol="square", size=10, color=colors[i]),
+                    name=cls,
+                    showlegend=True,
+                ),
+                row=1,
+                col=1,
+            )
+    row = result.by_k.loc[k]
     verdict = "retained" if k == result.k else "not retained"
+    fig.update_xaxes(showticklabels=False, range=[-0.5, n - 0.5])
+    fig.update_xaxes(title="items ordered by cluster (outlined), then membership", row=2, col=1)
+    fig.update_yaxes(visible=False, row=1, col=1)
+    fig.update_yaxes(showticklabels=False, autorange="reversed", row=2, col=1)
     fig.update_layout(
         title=f"Consensus matrix, k = {k} ({verdict}; PAC {row['pac']:.2f} vs "
         f"{row['null_mean']:.2f} by chance)",
-        xaxis=dict(showticklabels=False, title="items (by cluster)"),
-        yaxis=dict(showticklabels=False, autorange="reversed"),
-        height=480,
-        width=560,
+        height=620 if band is not None else 520,
+        autosize=True,
+        margin=dict(l=30, r=30, t=60, b=40),
+        legend=dict(
+            title="band: class", orientation="h", yanchor="top", y=-0.08, x=0, font_size=11
+        ),
+        plot_bgcolor="white",
     )
     return fig
 
@@ -768,7 +1007,11 @@ def plot_membership(
     names: Sequence[str] | None = None,
     truth: Sequence[Any] | None = None,
 ):
-    """Membership confidence of each item, bars coloured by cluster.
+    """Membership confidence of each item, grouped by cluster.
+
+    Bars are coloured by known class when ``truth`` is given (one colour per
+    class, so a cluster that mixes classes shows it), else by cluster;
+    dotted lines separate the clusters.
 
     Parameters
     ----------
@@ -778,7 +1021,7 @@ def plot_membership(
     names : sequence of str, optional
         Item names (hover).
     truth : sequence, optional
-        Known class of each item (hover and bar pattern), e.g. database labels.
+        Known class of each item (bar colours and hover), e.g. database labels.
 
     Returns
     -------
@@ -787,32 +1030,61 @@ def plot_membership(
     import plotly.graph_objects as go
 
     k, items, order = _ordered_items(result, k, names)
+    n = len(order)
+    clusters = items["cluster"].to_numpy()
+    if truth is not None:
+        codes, groups = _class_codes(truth, n)
+        group_names = groups
+    else:
+        codes, group_names = clusters, [f"cluster {c}" for c in range(k)]
+    colors = palette(len(group_names))
+    where = np.empty(n, dtype=int)
+    where[order] = np.arange(n)  # bar position of each item
     fig = go.Figure()
-    for c in range(k):
-        idx = [i for i in order if items["cluster"].iloc[i] == c]
+    for g, gname in enumerate(group_names):
+        idx = [i for i in order if codes[i] == g]
+        if not idx:
+            continue
         hover = [
             (f"{items['name'].iloc[i]}" if names is not None else f"item {i}")
             + (f" (class {truth[i]})" if truth is not None else "")
-            + f"<br>runner-up cluster {items['runner_up'].iloc[i]}"
+            + f"<br>cluster {clusters[i]}, runner-up {items['runner_up'].iloc[i]}"
             for i in idx
         ]
         fig.add_trace(
             go.Bar(
-                x=[str(i) for i in idx],
-                y=items["membership"].iloc[idx],
-                name=f"cluster {c}",
-                marker_color=_COLORS[c % len(_COLORS)],
+                x=where[idx],
+                y=items["membership"].to_numpy()[idx],
+                name=gname,
+                marker_color=colors[g],
                 hovertext=hover,
+                hoverinfo="text+y",
             )
+        )
+    for start, stop, c in _runs(clusters[order]):
+        if start:
+            fig.add_vline(x=start - 0.5, line=dict(color="grey", dash="dot", width=1))
+        fig.add_annotation(
+            x=(start + stop - 1) / 2, y=1.04, text=f"cluster {c}", showarrow=False, font_size=10
         )
     fig.update_layout(
         title=f"Membership confidence per item (k = {k})",
         xaxis=dict(
-            title="item (by cluster, most certain first)", type="category", showticklabels=False
+            title="items by cluster, most certain first", showticklabels=False, range=[-0.5, n]
         ),
-        yaxis=dict(title="mean consensus with own cluster", range=[0, 1]),
+        yaxis=dict(title="mean consensus with own cluster", range=[0, 1.08]),
         bargap=0.05,
-        height=350,
+        height=420,
+        autosize=True,
+        legend=dict(
+            title="class" if truth is not None else None,
+            orientation="h",
+            yanchor="top",
+            y=-0.12,
+            x=0,
+            font_size=11,
+        ),
+        margin=dict(t=60),
     )
     return fig
 
@@ -827,7 +1099,7 @@ def plot_pac(result: ConsensusResult):
     import plotly.graph_objects as go
 
     _check_result(result, ConsensusResult, "consensus_clustering")
-    t = result.table
+    t = result.by_k
     ks = list(t.index)
     fig = go.Figure()
     fig.add_trace(
@@ -857,7 +1129,7 @@ def plot_pac(result: ConsensusResult):
             y=t["pac"],
             mode="lines+markers",
             name="data",
-            line=dict(color=_COLORS[0]),
+            line=dict(color=palette(2)[0]),
             customdata=t[["confidence"]].to_numpy(),
             hovertemplate="k=%{x}: PAC %{y:.3f}, confidence %{customdata[0]:.3f}<extra></extra>",
         )
@@ -890,16 +1162,17 @@ def plot_spread(result: RepeatResult, *, truth: Mapping[str, float] | None = Non
 
     _check_result(result, RepeatResult, "repeat")
     names = list(result.values.columns)
+    summary = result.summary()
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names)
     for col, name in enumerate(names, start=1):
         x = result.values[name]
-        row = result.summary.loc[name]
+        row = summary.loc[name]
         fig.add_trace(
             go.Scatter(
                 x=np.zeros(len(x)),
                 y=x,
                 mode="markers",
-                marker=dict(color=_COLORS[0], size=8, opacity=0.6),
+                marker=dict(color=palette(2)[0], size=8, opacity=0.6),
                 text=[f"seed {s}" for s in x.index],
                 hovertemplate="%{text}: %{y:.4g}<extra></extra>",
                 showlegend=col == 1,
@@ -913,7 +1186,7 @@ def plot_spread(result: RepeatResult, *, truth: Mapping[str, float] | None = Non
                 x=[0.3],
                 y=[row["mean"]],
                 mode="markers",
-                marker=dict(color=_COLORS[1], size=11, symbol="diamond"),
+                marker=dict(color=palette(2)[1], size=11, symbol="diamond"),
                 error_y=dict(
                     type="data",
                     symmetric=False,

@@ -42,9 +42,7 @@ textures?", ICLR.
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
 import math
 import time
 import warnings
@@ -54,7 +52,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_finite_array, check_positive_int
+from ._shared.display import palette, png_bytes, png_data_uri
 from ._shared.progress import tqdm
+from ._shared.wavelets import filter_step, slopes
+from ._shared.wavelets import wavelet as get_wavelet
 from .data import TextureDatabase, standardize_patches
 
 __all__ = [
@@ -154,10 +155,8 @@ def _check_labels(labels, n: int, name: str) -> np.ndarray:
 
 def _slope(y: np.ndarray) -> np.ndarray:
     """Least-squares slope of ``y`` (..., n) against scales 1..n (log2 units per octave)."""
-    from .multiscale import _slopes
-
     j = np.arange(1, y.shape[-1] + 1, dtype=float)
-    return _slopes(j, y, np.ones_like(j))[0]
+    return slopes(j, y, np.ones_like(j))[0]
 
 
 def _dwt_features(x: np.ndarray, wavelet: str) -> np.ndarray:
@@ -188,11 +187,9 @@ def _dwt_features(x: np.ndarray, wavelet: str) -> np.ndarray:
 
 def _dwt_levels_1d(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: int) -> list[np.ndarray]:
     """Detail coefficients of every scale along one axis (valid convolutions)."""
-    from .multiscale import _filter_step
-
     details = []
     while a.shape[axis] >= lo.size + 4:  # keep >= 3 coefficients at the scale
-        a, d = _filter_step(a, lo, hi, axis)
+        a, d = filter_step(a, lo, hi, axis)
         details.append(d)
     return details
 
@@ -200,9 +197,7 @@ def _dwt_levels_1d(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: int) -> 
 def _hyperbolic_features(x: np.ndarray, wavelet: str) -> np.ndarray:
     """log2 mean |d(j1, j2)| of the hyperbolic wavelet transform (scales j1 along rows,
     j2 along columns, independent), and the anisotropy of their exponents."""
-    from .multiscale import _wavelet
-
-    w = _wavelet(wavelet)
+    w = get_wavelet(wavelet)
     lo = np.asarray(w.dec_lo) / math.sqrt(2.0)
     hi = np.asarray(w.dec_hi) / math.sqrt(2.0)
     along_cols = _dwt_levels_1d(x, lo, hi, axis=1)
@@ -1034,8 +1029,9 @@ class FeatureComparison:
 
     Attributes
     ----------
-    table : pandas.DataFrame
-        One row per kind: dimension, seconds, precision@k, mAP, ARI, NMI.
+    by_kind : pandas.DataFrame
+        What :meth:`table` returns: one row per kind (dimension, seconds,
+        precision@k, mAP, ARI, NMI).
     per_class : pandas.DataFrame
         precision@k of the held-out queries of each class (rows) per kind.
     features : dict
@@ -1045,15 +1041,50 @@ class FeatureComparison:
     k : int
     """
 
-    table: object
-    per_class: object
+    by_kind: object = field(repr=False)
+    per_class: object = field(repr=False)
     features: dict = field(repr=False)
     clusters: dict = field(repr=False)
     k: int = 5
 
+    def __repr__(self) -> str:
+        kinds = ", ".join(map(str, self.by_kind.index))
+        return (
+            f"FeatureComparison(kinds: {kinds[:150]}; best {self.best()!r}, "
+            f"precision@{self.k} {self.by_kind[f'precision@{self.k}'].max():.3f})"
+        )
+
+    def table(self):
+        """Scores per kind (pandas.DataFrame, one row per kind)."""
+        return self.by_kind.copy()
+
     def best(self) -> str:
         """Kind with the highest precision@k."""
-        return str(self.table[f"precision@{self.k}"].idxmax())
+        return str(self.by_kind[f"precision@{self.k}"].idxmax())
+
+    def plot(self):
+        """Grouped bars: precision@k, mAP, ARI and NMI of each kind (plotly figure)."""
+        import plotly.graph_objects as go
+
+        scores = [f"precision@{self.k}", "mAP", "ARI", "NMI"]
+        kinds = [str(i) for i in self.by_kind.index]
+        fig = go.Figure(
+            [
+                go.Bar(
+                    name=kind, x=scores, y=self.by_kind.loc[kind, scores].tolist(), marker_color=col
+                )
+                for kind, col in zip(self.by_kind.index, palette(len(kinds)), strict=True)
+            ]
+        )
+        fig.update_layout(
+            barmode="group",
+            title="Retrieval (held-out queries) and clustering scores per feature kind",
+            yaxis=dict(title="score (1 is perfect)", range=[0, 1.05]),
+            height=380,
+            autosize=True,
+            legend=dict(orientation="h", yanchor="top", y=-0.15, x=0),
+        )
+        return fig
 
 
 def compare_features(
@@ -1129,7 +1160,7 @@ def compare_features(
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "features"
     return FeatureComparison(
-        table=table,
+        by_kind=table,
         per_class=pd.DataFrame(per_class),
         features=feats,
         clusters=clusters,
@@ -1207,20 +1238,12 @@ def plot_dissimilarity(
 
 def _png_bytes(image: np.ndarray, size: int) -> bytes:
     """Grayscale PNG thumbnail (1-99 percentile contrast stretch) of side ``size``."""
-    from PIL import Image
-
-    img = np.asarray(image, dtype=float)
-    lo, hi = np.percentile(img, [1, 99])
-    img = np.clip((img - lo) / max(hi - lo, 1e-12), 0, 1)
-    pil = Image.fromarray((img * 255).astype(np.uint8)).resize((size, size))
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
+    return png_bytes(image, width=size, height=size, percentiles=(1, 99))
 
 
 def _png_uri(image: np.ndarray, size: int = 32) -> str:
     """Small grayscale PNG thumbnail as a data URI (for plotly layout images)."""
-    return "data:image/png;base64," + base64.b64encode(_png_bytes(image, size)).decode()
+    return png_data_uri(image, width=size, height=size, percentiles=(1, 99))
 
 
 def _mds(D: np.ndarray, seed: int) -> np.ndarray:
@@ -1287,7 +1310,9 @@ def plot_embedding(
     else:
         raise ValueError(f"`method` must be 'mds' or 'tsne', got {method!r}.")
     fig = go.Figure()
-    for c in np.unique(labels):
+    classes = np.unique(labels)
+    colors = palette(len(classes))  # one colour per class, never reused
+    for c, color in zip(classes, colors, strict=True):
         sel = np.flatnonzero(labels == c)
         name = _names(np.array([c]), class_names)[0]
         fig.add_trace(
@@ -1295,6 +1320,7 @@ def plot_embedding(
                 x=emb[sel, 0],
                 y=emb[sel, 1],
                 mode="markers",
+                marker=dict(color=color, size=8, line=dict(width=0.5, color="white")),
                 name=name,
                 customdata=sel,
                 hovertemplate=f"{name}<br>item %{{customdata}}<extra></extra>",
@@ -1322,8 +1348,8 @@ def plot_embedding(
             )
     fig.update_layout(
         title=title or f"{method.upper()} embedding of the features",
-        height=550,
-        width=750,
+        height=560,
+        autosize=True,
         xaxis_title="component 1",
         yaxis_title="component 2",
     )

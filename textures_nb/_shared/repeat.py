@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from typing import Any
 
-from tqdm.auto import tqdm
+from textures_nb._shared.progress import tqdm
 
 __all__ = ["check_seeds", "run_seeds"]
 

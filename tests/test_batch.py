@@ -216,14 +216,20 @@ def test_cli_returns_1_and_prints_one_line_per_notebook(cli_failing):
     assert "n = 11 found" in _outputs_text(run_dir / "good.ipynb")
 
 
-def test_cli_returns_0_when_all_pass(notebooks, tmp_path, capsys):
-    code = main(["run", str(notebooks["good"]), "--out", str(tmp_path / "runs")])
-    out = capsys.readouterr().out
+def test_cli_returns_0_when_all_pass(notebooks, tmp_path, capfd):
+    # `extra` is not a parameter of good.ipynb: papermill warns, the runner stays quiet
+    argv = ["run", str(notebooks["good"]), "--out", str(tmp_path / "runs"), "-p", "extra", "1"]
+    code = main(argv)
+    out, err = capfd.readouterr()  # file descriptors: the kernel's stderr too
     assert code == 0, out
+    assert err == "", err  # no "Kernel is running over TCP", no papermill log lines
+    assert out.count("\n") == 2, out  # one status line and the summary
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert STAMP.match(run_dir.name)
     assert (run_dir / "good.ipynb").exists()
     assert "n = 2 found" in _outputs_text(run_dir / "good.ipynb")  # default parameters
+    main(["run", "-v", *argv[1:]])  # -v shows papermill's log
+    assert "Passed unknown parameter: extra" in capfd.readouterr().err
     assert "1 ok, 0 failed" in out
 
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
+from ._shared.progress import tqdm
 
 __all__ = [
     "TextureDatabase",
@@ -326,10 +326,10 @@ def demo_database(
     n_per_class: int = 32,
     patch: int = 64,
     *,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     classes: Sequence[str] | None = None,
     standardize: bool = True,
-    progress: bool = False,
+    progress: bool = True,
 ) -> TextureDatabase:
     """A labelled demonstration database of real and generated texture patches.
 
@@ -346,14 +346,14 @@ def demo_database(
         Patches per class.
     patch : int, default 64
         Patch side (pixels), between 16 and 256.
-    seed : int, default 0
+    seed : int or numpy.random.Generator, default 0
         Seed of the patch positions and of the generated fields.
     classes : sequence of str, optional
         Names from :data:`DEMO_CLASSES`; default all of them (``"reptile
         skin"`` only when plenoptic is installed).
     standardize : bool, default True
         Zero mean and unit variance per patch (:func:`standardize_patches`).
-    progress : bool, default False
+    progress : bool, default True
         tqdm bar over the classes.
 
     Returns

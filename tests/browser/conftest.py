@@ -51,6 +51,12 @@ def lab_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def pictures() -> Path:
+    """Folder of the pictures: ``$TEXTURES_NB_BROWSER_OUT`` or ``runs/browser``."""
+    return PICTURES
+
+
+@pytest.fixture(scope="session")
 def lab(lab_root):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", TQDM_DISABLE="1")
     with gallery.jupyterlab(lab_root, env=env) as url:
@@ -74,7 +80,8 @@ def views(lab, browser):
 
     def get(relpath: str, **kwargs) -> gallery.NotebookView:
         if relpath not in cache:
-            out = PICTURES / Path(relpath).stem
+            stem = Path(relpath).stem
+            out = PICTURES / ("" if relpath.startswith("notebooks/") else "fixtures") / stem
             shutil.rmtree(out, ignore_errors=True)
             cache[relpath] = gallery.view_notebook(browser, lab, relpath, out_dir=out, **kwargs)
         return cache[relpath]

@@ -26,7 +26,8 @@ CHECKS = [
 
 @pytest.mark.parametrize("check", CHECKS)
 @pytest.mark.parametrize("notebook", [p.name for p in NOTEBOOKS])
-def test_notebook_as_seen_in_jupyterlab(views, notebook, check):
+def test_notebook_as_seen_in_jupyterlab(views, pictures, notebook, check):
     view = views(f"notebooks/{notebook}")
     defects = view.defects()[check]
-    assert not defects, f"{notebook}: " + "; ".join(defects)
+    where = pictures / Path(notebook).stem
+    assert not defects, f"{notebook}: " + "; ".join(defects) + f" (pictures: {where}/cell-NN.png)"

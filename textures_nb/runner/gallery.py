@@ -421,8 +421,14 @@ def view_notebook(
     )
     page.on("pageerror", lambda e: console.append(f"page error: {e}"))
     try:
-        page.goto(f"{base_url}/lab/tree/{relpath}", timeout=120_000)
-        page.wait_for_function(_JS_KERNEL_IDLE, timeout=120_000, polling=300)
+        # A workspace of its own, reset: JupyterLab would otherwise restore the
+        # previous notebook's tab and make it the current widget.
+        workspace = "nb-" + "".join(c if c.isalnum() else "-" for c in relpath)
+        page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/{relpath}?reset", timeout=120_000)
+        is_this = f"nb.context.path === {json.dumps(relpath)} && !!k"
+        page.wait_for_function(
+            _JS_KERNEL_IDLE.replace("return !!k", f"return {is_this}"), timeout=120_000, polling=300
+        )
         page.wait_for_timeout(500)
         console.clear()  # start-up noise of the app is not the notebook's
         t0 = time.monotonic()
@@ -440,7 +446,7 @@ def view_notebook(
         return view
     finally:
         with contextlib.suppress(Exception):
-            page.evaluate(f"{_JS_NOTEBOOK}.sessionContext.session.shutdown()")
+            page.evaluate(f"async () => {{ await {_JS_NOTEBOOK}.sessionContext.shutdown(); }}")
         page.close()
 
 

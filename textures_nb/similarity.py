@@ -54,6 +54,7 @@ import numpy as np
 from ._checks import as_finite_array, check_positive_int
 from ._shared.display import palette, png_bytes, png_data_uri
 from ._shared.progress import tqdm
+from ._shared.spectral import frequency_grids, hann, rfft_weights
 from ._shared.wavelets import filter_step, slopes
 from ._shared.wavelets import wavelet as get_wavelet
 from .data import TextureDatabase, standardize_patches
@@ -223,8 +224,7 @@ def _oriented_filters(shape: tuple[int, ...], n_orient: int) -> tuple[np.ndarray
     pixel (down to two periods per image); angular: cos^2 of orientation
     differences with ``n_orient`` filters over [0, pi), which sum to a constant.
     """
-    freqs = [np.fft.fftfreq(n) for n in shape[:-1]] + [np.fft.rfftfreq(shape[-1])]
-    grids = np.meshgrid(*freqs, indexing="ij")
+    grids = frequency_grids(shape, real=True)
     radius = np.sqrt(sum(g**2 for g in grids))
     n_scales = max(1, int(np.floor(np.log2(min(shape) / 8))))  # lowest centre: 2 periods
     logr = np.log2(np.where(radius > 0, radius, 1e-12))
@@ -243,12 +243,7 @@ def _oriented_filters(shape: tuple[int, ...], n_orient: int) -> tuple[np.ndarray
             gains.append(radial * ang)
     gains = np.stack([g.ravel() ** 2 for g in gains], axis=1)
     # rfft holds the non-redundant half: weight the mirrored columns twice
-    weight = np.full(grids[-1].shape, 2.0)
-    weight[..., 0] = 1.0
-    if shape[-1] % 2 == 0:
-        weight[..., -1] = 1.0
-    window = functools.reduce(np.multiply.outer, [np.hanning(n) for n in shape])
-    return gains * weight.ravel()[:, None], window
+    return gains * rfft_weights(shape).ravel()[:, None], hann(shape)
 
 
 def _oriented_features(batch: np.ndarray, n_orient: int = 8) -> np.ndarray:

@@ -656,8 +656,9 @@ def nearest(
         (one million), with a warning; False: always exact.
     chunk, db_chunk : int, default 256 and 8192
         NumPy backend: queries and database items per block. Working memory
-        is about ``chunk * db_chunk`` scores in the features' dtype and as
-        many int64 positions (25 MB in float32 by default), whatever ``N``.
+        is about ``chunk * db_chunk`` scores in the features' dtype (8 MB in
+        float32 by default; the first block also holds as many int64
+        positions), whatever ``N``.
     progress : bool, default True
         tqdm bar over the blocks of queries.
 
@@ -725,7 +726,13 @@ def nearest(
 
 
 def _numpy_candidates(X, Q, x_norm, q_norm, n_cand, metric, chunk, db_chunk, progress):
-    """Indices of the ``n_cand`` best scores of each query, by blocks, in the data's dtype."""
+    """Indices of the ``n_cand`` best scores of each query, by blocks, in the data's dtype.
+
+    The first block of the database gives each query its candidates and a
+    threshold (its worst candidate); later blocks only compare their scores
+    with the thresholds, and the few that beat them are merged in: no
+    partition of whole blocks, so the matrix products dominate.
+    """
     n, n_q = X.shape[0], Q.shape[0]
     db_chunk = max(db_chunk, n_cand)
     x_sq = (
@@ -738,24 +745,25 @@ def _numpy_candidates(X, Q, x_norm, q_norm, n_cand, metric, chunk, db_chunk, pro
         q = Q[s : s + chunk]
         if metric == "cosine":
             q = (q / q_norm[s : s + chunk, None]).astype(X.dtype, copy=False)
-        best_d = np.empty((q.shape[0], 0), dtype=X.dtype)
-        best_i = np.empty((q.shape[0], 0), dtype=np.int64)
-        for t in range(0, n, db_chunk):
+        m = q.shape[0]
+        d = _scores(q, X[:db_chunk], x_sq[:db_chunk], metric)
+        part = np.argpartition(d, n_cand - 1, axis=1)[:, :n_cand]
+        best_d, best_i = np.take_along_axis(d, part, axis=1), part
+        owner = np.repeat(np.arange(m), n_cand)
+        for t in range(db_chunk, n, db_chunk):
             d = _scores(q, X[t : t + db_chunk], x_sq[t : t + db_chunk], metric)
-            # shrink the block to its own top candidates: the merge handles 2 n_cand columns
-            if d.shape[1] > n_cand:
-                part = np.argpartition(d, n_cand - 1, axis=1)[:, :n_cand]
-                d = np.take_along_axis(d, part, axis=1)
-                idx = part + t
-            else:
-                idx = np.broadcast_to(np.arange(t, t + d.shape[1]), d.shape)
-            cand_d = np.concatenate([best_d, d], axis=1)
-            cand_i = np.concatenate([best_i, idx], axis=1)
-            if cand_d.shape[1] > n_cand:
-                part = np.argpartition(cand_d, n_cand - 1, axis=1)[:, :n_cand]
-                cand_d = np.take_along_axis(cand_d, part, axis=1)
-                cand_i = np.take_along_axis(cand_i, part, axis=1)
-            best_d, best_i = cand_d, cand_i
+            rows, cols = np.nonzero(d < best_d.max(axis=1)[:, None])
+            if not rows.size:
+                continue
+            all_r = np.concatenate([owner, rows])
+            all_d = np.concatenate([best_d.ravel(), d[rows, cols]])
+            all_i = np.concatenate([best_i.ravel(), cols + t])
+            order = np.lexsort((all_i, all_d, all_r))  # by query, then score, then index
+            first = np.searchsorted(all_r[order], np.arange(m))
+            rank = np.arange(order.size) - first[all_r[order]]
+            keep = order[rank < n_cand]  # every query keeps exactly n_cand, in query order
+            best_d = all_d[keep].reshape(m, n_cand)
+            best_i = all_i[keep].reshape(m, n_cand)
         cand[s : s + chunk] = best_i
     return cand
 

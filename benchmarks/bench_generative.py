@@ -12,7 +12,14 @@ and keeping the other:
   acceptance study. Trains the documented full settings on 64x64 2D MRW
   fields (H = 0.8, lam = 0.2, so lam**2 = 0.04), capped in wall time (the
   last checkpoint is kept), samples 100 textures and compares their c1 and c2
-  with 100 training realisations, same estimator.
+  with 100 training realisations, same estimator. ``--g-slope 0 --real-label 1``
+  runs the original DCGAN (ReLU generator, hard labels), the architecture of
+  the study recorded before issue 11.
+
+The study is long (about 16 min per variant with 1 thread on 2 cores); the
+unit tests never run it. Its figures hold for the torch version, CPU kernel
+and thread count it prints: another kernel or thread count gives another
+draw of the same training (see ``textures_nb.generative``).
 """
 
 from __future__ import annotations
@@ -217,7 +224,8 @@ def study(minutes: float, workdir: Path, seed: int = 0, **overrides) -> list[str
         f"- trained {run.n_steps} of {total} steps in {run.seconds / 60:.1f} min"
         + (" (capped in wall time: the last checkpoint is evaluated)" if capped else "")
         + f", {run.n_steps / run.seconds:.2f} steps/s with {torch.get_num_threads()} torch "
-        "thread(s) on this machine (2 cores, shared with other jobs)",
+        f"thread(s), CPU kernel {torch.backends.cpu.get_cpu_capability()}, torch "
+        f"{torch.__version__} on this machine (2 cores, shared with other jobs)",
         "- estimator: `multiscale.log_cumulants(x, scales=(1, 3), n_boot=0)`, wavelet leaders, "
         "db3, on each of 100 training fields and 100 generated textures (same estimator, "
         "so the small-size bias of 64x64 fields is common to both)",
@@ -260,6 +268,8 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     parser.add_argument("--upsample", default=None, help="study variant: DCGANConfig.upsample")
     parser.add_argument("--width", type=int, default=None, help="study variant: DCGANConfig.width")
+    parser.add_argument("--g-slope", type=float, default=None, help="study variant: g_slope")
+    parser.add_argument("--real-label", type=float, default=None, help="study variant: real_label")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -269,6 +279,10 @@ def main(argv=None) -> None:
             overrides["upsample"] = args.upsample
         if args.width:
             overrides["width"] = args.width
+        if args.g_slope is not None:
+            overrides["g_slope"] = args.g_slope
+        if args.real_label is not None:
+            overrides["real_label"] = args.real_label
         name = STUDY + "".join(f"-{k}-{v}" for k, v in overrides.items())
         _write_section(name, study(args.minutes, args.workdir, **overrides))
     else:

@@ -15,6 +15,7 @@ rare.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -34,9 +35,10 @@ def _equal_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
     # tiny networks gain nothing from threads, and on a shared machine OpenMP
-    # barriers make them crawl; restore the caller's setting afterwards
+    # barriers make them crawl: one torch thread unless OMP_NUM_THREADS asks for
+    # more (to check the tests on 2 threads); restore the caller's setting afterwards
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     yield
     torch.set_num_threads(before)
 
@@ -217,38 +219,37 @@ def test_learns_channel_dependence_one_seed():
 @pytest.mark.slow
 @pytest.mark.network
 def test_learns_channel_dependence_over_seeds():
-    # margins measured on default/AVX2/AVX-512 kernels with 1 and 2 threads:
-    # per-seed median correlation >= 0.9, no degenerate sample in 4 x 200
+    # measured on the default, AVX2 and AVX-512 kernels with 1 and 2 threads: per-seed
+    # median correlation >= 0.98, no degenerate sample (the former ReLU generator with
+    # hard labels: 3-21 constant samples out of 200 on seed 1, depending on the kernel)
     meds, n_deg = [], 0
     for seed, sign in ((0, -1.0), (1, 1.0), (2, -1.0), (3, 1.0)):
         med, deg = _mirror_check(seed, sign)
         meds.append(med)
         n_deg += deg
     assert n_deg <= 8  # at most 1 % of the samples, counted apart from the correlation
-    assert min(meds) > 0.7 and np.median(meds) > 0.85, meds
+    assert min(meds) > 0.8 and np.median(meds) > 0.9, meds
 
 
 @pytest.mark.slow
 @pytest.mark.network
-def test_learns_noise_correlation_of_bivariate_mrw():
-    # known truth: the two channels' increments have correlation rho_g (lam small)
+def test_learns_channel_correlation_of_bivariate_mrw():
+    # known truth: walks driven by noises of correlation rho_g (lam small) are correlated
+    # about rho_g; the generator must keep it (an independent-channel generator gives 0)
     rho = 0.7
     data = gen.bivariate_mrw_dataset(256, 32, 0.5, 0.05, rho_g=rho, dim=1, seed=0)
-    cfg = gen.DCGANConfig(**_MIRROR)
-
-    def inc_corr(x):
-        return np.median(_channel_corr(np.diff(x, axis=-1)))
-
-    assert abs(inc_corr(data) - rho) < 0.05  # the dataset itself
+    truth = float(np.median(_channel_corr(data)))
+    assert abs(truth - rho) < 0.1  # the dataset itself (0.754)
     errors, n_deg = [], 0
     for seed in (0, 1, 2):
-        run = gen.train(data, cfg, seed=seed, progress=False)
+        run = gen.train(data, gen.DCGANConfig(**_MIRROR), seed=seed, progress=False)
         x = run.sample(200, seed=0)
         deg = _degenerate(x, run.std)
         n_deg += int(deg.sum())
-        errors.append(inc_corr(x[~deg]) - rho)
+        errors.append(float(np.median(_channel_corr(x[~deg]))) - truth)
+    # measured on three kernels and two thread counts: |error| <= 0.19, median <= 0.05
     assert n_deg <= 6
-    assert np.median(np.abs(errors)) < 0.25 and max(np.abs(errors)) < 0.4, errors
+    assert max(np.abs(errors)) < 0.3 and np.median(np.abs(errors)) < 0.15, errors
 
 
 @pytest.mark.network
@@ -375,3 +376,23 @@ def test_plot_losses(fields):
     np.testing.assert_array_equal(tab["loss_d"], run.losses["loss_d"])
     text = repr(run)
     assert len(text) < 300 and "Generator" not in text and "array" not in text, text
+
+
+@pytest.mark.network
+def test_sampling_is_per_latent_and_pixel_norm_is_mode_free(fields):
+    # eval-mode sampling: a texture depends on its latent vector only, not on its batch
+    run = gen.train(fields, gen.DCGANConfig(**TINY), progress=False)
+    np.testing.assert_allclose(
+        run.sample(6, seed=4, batch_size=1), run.sample(6, seed=4), rtol=1e-5, atol=1e-6
+    )
+    assert isinstance(run.generator.norm0[1], torch.nn.LeakyReLU)  # no dead-able ReLU
+    # g_norm="pixel": the generator computes the same function in train and eval mode
+    pix = gen.train(fields, gen.DCGANConfig(**TINY, g_norm="pixel"), progress=False).generator
+    z = torch.randn(5, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        pix.train()
+        a = pix(z)
+        pix.eval()
+        b = pix(z)
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in pix.modules())

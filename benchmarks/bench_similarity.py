@@ -231,7 +231,14 @@ def main() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
     lines = machine_header("Texture similarity: features, exact top-k, kymatio scattering")
     bench_nearest(lines)
-    if "--nearest-only" not in sys.argv:
+    if "--nearest-only" in sys.argv and OUT.exists():
+        # keep sections 2 and 3 of the last full run, with their own date and load
+        old = OUT.read_text()
+        if "\n## 2." in old:
+            header = [ln for ln in old.splitlines()[:6] if ln.startswith("- ")]
+            lines += ["Sections 2 and 3: last full run", *header, ""]
+            lines += ("## 2." + old.split("\n## 2.", 1)[1]).rstrip("\n").splitlines()
+    else:
         bench_pipeline(lines)
         bench_throughput(lines)
     OUT.write_text("\n".join(lines) + "\n")

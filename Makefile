@@ -32,10 +32,13 @@ run: $(STAMP)
 	$(BIN)/python -m textures_nb run notebooks --out runs
 
 # unit tests, doctests and notebooks (testpaths in pyproject.toml), then the browser
-# suite in tests/browser when it exists (it skips itself without Playwright/chromium)
+# suite in tests/browser when it exists (it skips itself without Playwright/chromium);
+# the browser suite runs even if the first part failed, and make test fails if either did
 test: $(STAMP)
-	$(PYTEST) --ignore=tests/browser
-	$(if $(wildcard tests/browser/test_*.py),$(PYTEST) tests/browser)
+	@status=0; \
+	echo "$(PYTEST) --ignore=tests/browser"; $(PYTEST) --ignore=tests/browser || status=1; \
+	$(if $(wildcard tests/browser/test_*.py),echo "$(PYTEST) tests/browser"; $(PYTEST) tests/browser || status=1;) \
+	exit $$status
 
 # the edit-test loop: unit tests without the slow and browser ones (< 2 min on 2 cores)
 quick: $(STAMP)

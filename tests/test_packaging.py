@@ -114,30 +114,63 @@ def test_make_installs_torch_before_the_project():
     assert "pip install torch --index-url https://x/cpu" in custom.stdout
 
 
-def _pytest_lines(*args: str) -> list[str]:
-    result = _make_dry_run(*args)
-    assert result.returncode == 0, result.stderr
-    return [line for line in result.stdout.splitlines() if "-m pytest" in line]
+def _make_with_stand_in_python(tmp_path: Path, target: str, fail_when: str = "") -> tuple:
+    """Run a make target for real with .venv/bin/python replaced by a logging stand-in."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "python.log"
+    python = bin_dir / "python"
+    python.write_text(
+        "#!/bin/sh\n"
+        f'echo "TQDM_DISABLE=$TQDM_DISABLE $*" >> "{log}"\n'
+        + (f'case "$*" in *"{fail_when}"*) exit 1;; esac\n' if fail_when else "")
+        + "exit 0\n"
+    )
+    python.chmod(0o755)
+    stamp = tmp_path / "installed"
+    stamp.touch()  # newer than pyproject.toml: nothing to install
+    os.utime(stamp, (2**31, 2**31))
+    result = subprocess.run(
+        ["make", "--no-print-directory", target, f"BIN={bin_dir}", f"STAMP={stamp}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    calls = log.read_text().splitlines() if log.exists() else []
+    return result.returncode, calls
 
 
 @needs_make
-def test_make_test_runs_everything_then_the_browser_suite():
-    lines = _pytest_lines("test")
-    assert all("TQDM_DISABLE=1" in line for line in lines)
-    # first the unit tests, doctests and notebooks (testpaths), browser suite apart
-    assert lines[0].endswith("-m pytest --ignore=tests/browser")
+def test_make_test_runs_everything_then_the_browser_suite(tmp_path):
+    code, calls = _make_with_stand_in_python(tmp_path, "test")
+    assert code == 0
+    # unit tests, doctests and notebooks (testpaths), then the browser suite
+    assert calls[0] == "TQDM_DISABLE=1 -m pytest --ignore=tests/browser"
     if list((REPO / "tests" / "browser").glob("test_*.py")):
-        assert lines[1].endswith("-m pytest tests/browser")
-    assert len(lines) <= 2
+        assert calls[1:] == ["TQDM_DISABLE=1 -m pytest tests/browser"]
 
 
 @needs_make
-def test_make_quick_skips_slow_browser_and_notebooks():
-    (line,) = _pytest_lines("quick")
-    argv = shlex.split(line)
-    options = argv[argv.index("pytest") + 1 :]
-    assert options[options.index("-m") + 1] == "not slow and not browser"
-    assert options[-1] == "tests" and "-x" in options and "notebooks" not in options
+def test_make_test_runs_the_browser_suite_even_after_a_failure_and_fails(tmp_path):
+    if not list((REPO / "tests" / "browser").glob("test_*.py")):
+        pytest.skip("no browser suite yet")
+    code, calls = _make_with_stand_in_python(tmp_path, "test", fail_when="--ignore")
+    assert code != 0
+    assert calls[-1] == "TQDM_DISABLE=1 -m pytest tests/browser"
+    code, calls = _make_with_stand_in_python(tmp_path / "b", "test", fail_when="tests/browser")
+    assert code != 0 and len(calls) == 2
+
+
+@needs_make
+def test_make_quick_skips_slow_browser_and_notebooks(tmp_path):
+    code, calls = _make_with_stand_in_python(tmp_path, "quick")
+    assert code == 0
+    (call,) = calls  # no notebooks, no doctests: the tests folder only
+    assert call == "TQDM_DISABLE=1 -m pytest -m not slow and not browser -x -q tests"
+    line = next(line for line in _make_dry_run("quick").stdout.splitlines() if "pytest" in line)
+    options = shlex.split(line)
+    assert options[options.index("-m", options.index("pytest")) + 1] == "not slow and not browser"
 
 
 def test_markers_are_registered(pyproject):

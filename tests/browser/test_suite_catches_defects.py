@@ -36,8 +36,17 @@ fig.update_layout(height=120, width=300, title="squeezed", margin=dict(t=40, b=4
 fig
 """,
     "good_strip": """
-plotting.images([rng.normal(size=(32, 32)) for _ in range(3)], titles=["x", "y", "z"],
-                title="good strip")
+plotting.images([rng.normal(size=(32, 32)) for _ in range(2)] + [rng.uniform(size=(32, 32, 3))],
+                titles=["x", "y", "rgb"], title="good strip")
+""",
+    "thumbnails": """
+# small layout images at scatter points (as in an embedding) are markers, not panels
+from textures_nb._shared.display import png_data_uri
+fig = go.Figure(go.Scatter(x=[0, 1, 2], y=[0, 1, 0], mode="markers"), layout=dict(title="thumbs"))
+for x in range(3):
+    fig.add_layout_image(source=png_data_uri(rng.normal(size=(8, 8))), x=x, y=0.5, sizex=0.3,
+                         sizey=0.3, xref="x", yref="y", xanchor="center", yanchor="middle")
+fig
 """,
     "dead_widget": """
 dead = widgets.FloatSlider(value=0.2, min=0.0, max=0.4, step=0.05, description="dead")
@@ -100,6 +109,7 @@ def test_flags_blank_and_squeezed_image_strips_only(fixture_view):
     assert (at["squeezed_strip"], "too") in problems
     good = [p for p in view.panels if p.cell == at["good_strip"]]
     assert len(good) == 3 and not any(p.problem for p in good)
+    assert not [p for p in view.panels if p.cell == at["thumbnails"]]
 
 
 def test_flags_a_dead_widget_callback_only(fixture_view):

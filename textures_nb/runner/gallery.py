@@ -327,7 +327,7 @@ _JS_LAYOUT = f"""() => {{
       figures.push({{cell: i, title: t ? t.textContent : '',
         width: svg ? svg.getBoundingClientRect().width : 0,
         area: box(area)}});
-      p.querySelectorAll('.heatmaplayer image, .imagelayer image').forEach((im, k) => {{
+      p.querySelectorAll('.heatmaplayer.mlayer image, .imagelayer.mlayer image').forEach((im, k) => {{
         panels.push({{cell: i, label: (t ? t.textContent : 'figure') + ' #' + (k + 1),
           box: box(im), area: box(area)}});
       }});
@@ -522,7 +522,7 @@ def _panel_std(page, p: dict) -> float:
       const items = [];
       cell.querySelectorAll('.js-plotly-plot').forEach(pl => {{
         const t = pl.querySelector('.gtitle');
-        pl.querySelectorAll('.heatmaplayer image, .imagelayer image').forEach((im, k) => {{
+        pl.querySelectorAll('.heatmaplayer.mlayer image, .imagelayer.mlayer image').forEach((im, k) => {{
           items.push([(t ? t.textContent : 'figure') + ' #' + (k + 1), im, pl]);
         }});
       }});

@@ -217,20 +217,30 @@ def test_cli_returns_1_and_prints_one_line_per_notebook(cli_failing):
 
 
 def test_cli_returns_0_when_all_pass(notebooks, tmp_path, capfd):
-    # `extra` is not a parameter of good.ipynb: papermill warns, the runner stays quiet
-    argv = ["run", str(notebooks["good"]), "--out", str(tmp_path / "runs"), "-p", "extra", "1"]
+    # `limit` is a parameter of other.ipynb, not of good.ipynb: papermill warns about
+    # it there, and about other.ipynb's comment holding `=`; the runner stays quiet
+    parameters = "seed = 0\nextra = 0  # (x = extra**2)\nlimit = 1"
+    cells = [
+        new_markdown_cell("# Other"),
+        new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        new_code_cell("print(limit)"),
+    ]
+    other = _write(tmp_path / "nbs" / "other.ipynb", cells)
+    argv = ["run", str(notebooks["good"]), str(other), "--out", str(tmp_path / "runs"),
+            "-p", "limit", "1"]  # fmt: skip
     code = main(argv)
     out, err = capfd.readouterr()  # file descriptors: the kernel's stderr too
     assert code == 0, out
     assert err == "", err  # no "Kernel is running over TCP", no papermill log lines
-    assert out.count("\n") == 2, out  # one status line and the summary
+    assert out.count("\n") == 3, out  # two status lines and the summary
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert STAMP.match(run_dir.name)
     assert (run_dir / "good.ipynb").exists()
     assert "n = 2 found" in _outputs_text(run_dir / "good.ipynb")  # default parameters
     main(["run", "-v", *argv[1:]])  # -v shows papermill's log
-    assert "Passed unknown parameter: extra" in capfd.readouterr().err
-    assert "1 ok, 0 failed" in out
+    err = capfd.readouterr().err
+    assert "Passed unknown parameter: limit" in err and "Unable to parse line 2" in err
+    assert "2 ok, 0 failed" in out
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty"])
@@ -240,6 +250,13 @@ def test_cli_bad_path_exits_2(tmp_path, capsys, kind):
     err = capsys.readouterr().err
     assert code == 2
     assert str(path) in err and err.startswith("error: ")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_cli_run_refuses_a_parameter_no_notebook_takes(notebooks, tmp_path, capsys):
+    code = main(["run", str(notebooks["good"]), "--out", str(tmp_path / "runs"), "-p", "sed", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and "['sed']" in err and "['n', 'seed']" in err
     assert not (tmp_path / "runs").exists()
 
 

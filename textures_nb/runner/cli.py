@@ -149,6 +149,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     notebooks = _collect(args.paths)
     parameters = parse_parameters(args.parameter)
+    _check_run_parameters(notebooks, parameters, args.kernel)
     out_dir = timestamped_dir(args.out)
     start = time.perf_counter()
     runs = run_notebooks(notebooks, out_dir, parameters=parameters or None, kernel_name=args.kernel)
@@ -158,6 +159,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - start:.1f} s -> {out_dir}"
     )
     return 1 if n_failed else 0
+
+
+def _check_run_parameters(notebooks, parameters: dict, kernel_name: str) -> None:
+    """A parameter that no notebook takes is a typo: refuse it before any run.
+
+    A parameter that only some of the notebooks take is injected where papermill
+    finds it (papermill's warning for the others is in its log, ``-v``).
+    """
+    if not parameters:
+        return
+    from textures_nb.runner.grid import notebook_parameters
+
+    known: set[str] = set()
+    for notebook in notebooks:
+        known |= set(notebook_parameters(notebook, kernel_name=kernel_name))
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        raise _UsageError(
+            f"no notebook takes the parameter(s) {unknown}; their parameters are "
+            f"{sorted(known)} (papermill's inspection of the cells tagged 'parameters')."
+        )
 
 
 def parse_parameters(pairs) -> dict:

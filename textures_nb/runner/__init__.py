@@ -19,54 +19,50 @@ Apart from the science modules, one module per job:
 - :mod:`textures_nb.runner.cli`: ``python -m textures_nb {run,batch,notebooks}``.
 
 ``textures_nb.batch`` and ``textures_nb.devtools`` remain as aliases of the
-names they used to hold.
+names they used to hold. Names are imported on first use, so that
+``from textures_nb import record`` in a notebook stays cheap.
 """
 
 from __future__ import annotations
 
-from textures_nb.runner._common import RESULTS_ENV
-from textures_nb.runner.execute import NotebookRun, execute_notebook, format_run
-from textures_nb.runner.executors import open_executor
-from textures_nb.runner.grid import (
-    check_parameters,
-    expand_grid,
-    load_grid,
-    notebook_parameters,
-    parse_value,
-    run_grid,
-    run_id,
-    summary,
-)
-from textures_nb.runner.maintenance import (
-    check_stripped,
-    is_check_cell,
-    refresh_notebooks,
-    strip_notebook,
-)
-from textures_nb.runner.recording import record, recorded
-from textures_nb.runner.runs import collect_notebooks, run_notebooks, timestamped_dir
+import importlib
 
-__all__ = [
-    "RESULTS_ENV",
-    "NotebookRun",
-    "check_parameters",
-    "check_stripped",
-    "collect_notebooks",
-    "execute_notebook",
-    "expand_grid",
-    "format_run",
-    "is_check_cell",
-    "load_grid",
-    "notebook_parameters",
-    "open_executor",
-    "parse_value",
-    "record",
-    "recorded",
-    "refresh_notebooks",
-    "run_grid",
-    "run_id",
-    "run_notebooks",
-    "strip_notebook",
-    "summary",
-    "timestamped_dir",
-]
+# public name -> module of this package holding it
+_NAMES = {
+    "RESULTS_ENV": "_common",
+    "NotebookRun": "execute",
+    "execute_notebook": "execute",
+    "format_run": "execute",
+    "open_executor": "executors",
+    "check_parameters": "grid",
+    "expand_grid": "grid",
+    "load_grid": "grid",
+    "notebook_parameters": "grid",
+    "parse_value": "grid",
+    "run_grid": "grid",
+    "run_id": "grid",
+    "summary": "grid",
+    "check_stripped": "maintenance",
+    "is_check_cell": "maintenance",
+    "refresh_notebooks": "maintenance",
+    "strip_notebook": "maintenance",
+    "record": "recording",
+    "recorded": "recording",
+    "collect_notebooks": "runs",
+    "run_notebooks": "runs",
+    "timestamped_dir": "runs",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_NAMES))

@@ -408,3 +408,17 @@ def test_explorer_callback_and_widget(small_db):
     assert tiles[0].children[0].value[:4] == b"\x89PNG"
     k.value = 1
     assert len(shown()) == 2
+
+
+def test_seed_accepts_a_generator():
+    centres = np.repeat(np.eye(3) * 6, [14, 13, 13], axis=0)
+    F = np.random.default_rng(0).standard_normal((40, 3)) + centres
+    a = sim.cluster(F, 3, seed=np.random.default_rng(5))
+    b = sim.cluster(F, 3, seed=np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)  # a Generator in the same state gives the same result
+    x = np.stack([fbf((32, 32), 0.5, seed=s) for s in range(2)])
+    g1 = sim.features(x, "gram", seed=np.random.default_rng(1), progress=False)
+    g2 = sim.features(x, "gram", seed=np.random.default_rng(1), progress=False)
+    np.testing.assert_array_equal(g1, g2)
+    with pytest.raises(TypeError, match="`seed`"):
+        sim.cluster(F, 3, seed=1.5)

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_finite_array, check_positive_int
+from ._checks import as_finite_array, check_positive_int, torch_seed
 from ._shared.display import palette, png_bytes, png_data_uri
 from ._shared.progress import tqdm
 from ._shared.spectral import frequency_grids, hann, rfft_weights
@@ -140,6 +140,11 @@ def _check_metric(metric: str) -> str:
     if metric not in METRICS:
         raise ValueError(f"`metric` must be one of {METRICS}, got {metric!r}.")
     return metric
+
+
+def _int_seed(seed) -> int:
+    """``seed`` (int or numpy Generator) as an int that scikit-learn and torch accept."""
+    return torch_seed(seed) % 2**32
 
 
 def _check_labels(labels, n: int, name: str) -> np.ndarray:
@@ -336,7 +341,7 @@ def features(
     wavelet: str = "db3",
     gamint: float = 1.5,
     n_filters: int = 16,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     progress: bool = True,
 ) -> np.ndarray:
     """Texture features of a stack of images (or 1D signals), one row per item.
@@ -393,6 +398,7 @@ def features(
     if bad or not kinds:
         raise ValueError(f"`kind` must be one of {FEATURE_KINDS} or a list of them, got {kind!r}.")
     arr = standardize_patches(_check_images(images))
+    seed = _int_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
     n_filters = check_positive_int(n_filters, "n_filters")
     compute = {
@@ -958,7 +964,7 @@ def cluster(
     *,
     method: str = "kmeans",
     standardize: bool = True,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
 ) -> np.ndarray:
     """Cluster feature vectors with scikit-learn.
 
@@ -972,7 +978,7 @@ def cluster(
         clustering on a nearest-neighbour graph.
     standardize : bool, default True
         z-score the columns first.
-    seed : int, default 0
+    seed : int or numpy Generator, default 0
 
     Returns
     -------
@@ -982,6 +988,7 @@ def cluster(
     from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 
     X = standardize_features(F) if standardize else _check_features(F)
+    seed = _int_seed(seed)
     n_clusters = check_positive_int(n_clusters, "n_clusters")
     if n_clusters > X.shape[0]:
         raise ValueError(f"`n_clusters`={n_clusters} exceeds the {X.shape[0]} items.")
@@ -1097,7 +1104,7 @@ def compare_features(
     *,
     k: int = 5,
     metric: str = "euclidean",
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     progress: bool = True,
     **feature_options,
 ) -> FeatureComparison:
@@ -1113,7 +1120,7 @@ def compare_features(
     k : int, default 5
         Neighbours for precision@k.
     metric : {"euclidean", "cosine"}
-    seed : int, default 0
+    seed : int or numpy Generator, default 0
         Seed of the network features and of k-means.
     progress : bool, default True
     **feature_options
@@ -1124,6 +1131,8 @@ def compare_features(
     FeatureComparison
     """
     import pandas as pd
+
+    seed = _int_seed(seed)
 
     rows, per_class, feats, clusters = {}, {}, {}, {}
     names = database.class_names
@@ -1271,7 +1280,7 @@ def plot_embedding(
     method: str = "mds",
     n_thumbnails: int = 40,
     standardize: bool = True,
-    seed: int = 0,
+    seed: int | np.random.Generator = 0,
     title: str | None = None,
 ):
     """2D embedding (MDS or t-SNE) of feature vectors, coloured by class.
@@ -1292,7 +1301,7 @@ def plot_embedding(
         ``min(30, (N - 1) / 3)``).
     n_thumbnails : int, default 40
     standardize : bool, default True
-    seed : int, default 0
+    seed : int or numpy Generator, default 0
     title : str, optional
 
     Returns
@@ -1302,6 +1311,7 @@ def plot_embedding(
     import plotly.graph_objects as go
     from sklearn.manifold import TSNE
 
+    seed = _int_seed(seed)
     X = standardize_features(F) if standardize else _check_features(F)
     labels = _check_labels(labels, X.shape[0], "labels")
     if method == "mds":

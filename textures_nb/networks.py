@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._checks import check_in_range, check_positive_int
+from ._shared.spectral import hann, radius_angle
 
 __all__ = [
     "RandomMultiscaleNet",
@@ -748,10 +749,8 @@ class SpectrumLoss(nn.Module):
         fitted band), the bin counts, the normalised Hann window, and the bin index
         clamped to the band (for :meth:`amplitude`)."""
         if shape not in self._cache:
-            freqs = [torch.fft.fftfreq(n, dtype=torch.float64) for n in shape[:-1]]
-            freqs.append(torch.fft.rfftfreq(shape[-1], dtype=torch.float64))
-            grids = torch.meshgrid(*freqs, indexing="ij")
-            radius = torch.sqrt(sum(g**2 for g in grids))
+            radius_np, angle_np = radius_angle(shape, real=True)
+            radius = torch.from_numpy(radius_np)
             edges = torch.logspace(
                 math.log10(self.f_min), math.log10(0.5), self.n_radial + 1, dtype=torch.float64
             )
@@ -760,7 +759,7 @@ class SpectrumLoss(nn.Module):
             )  # -1 below f_min (incl. DC), n_radial above 1/2
             valid = (rbin >= 0) & (rbin < self.n_radial)
             if self.dim == 2:
-                angle = torch.remainder(torch.atan2(grids[0], grids[1]), math.pi)
+                angle = torch.from_numpy(angle_np)
                 obin = torch.clamp((angle / math.pi * self.n_orient).long(), max=self.n_orient - 1)
             else:
                 obin = torch.zeros_like(rbin)
@@ -768,11 +767,7 @@ class SpectrumLoss(nn.Module):
             n_bins = self.n_radial * self.n_orient
             index = torch.where(valid.flatten(), clamped, torch.full_like(clamped, n_bins))
             count = torch.bincount(index, minlength=n_bins + 1)[:n_bins].float()
-            window = 1.0
-            for axis, n in enumerate(shape):
-                w = torch.hann_window(n, periodic=False, dtype=torch.float64)
-                window = window * w.view(*([1] * axis), n, *([1] * (len(shape) - axis - 1)))
-            window = (window / (window**2).sum().sqrt()).float()
+            window = torch.from_numpy(np.array(hann(shape, norm="l2"))).float()
             self._cache[shape] = tuple(t.to(device) for t in (index, count, window, clamped))
         return self._cache[shape]
 

@@ -100,6 +100,7 @@ from ._checks import (
 )
 from ._shared.layout import Layout, to_internal
 from ._shared.progress import tqdm
+from ._shared.spectral import band_index, binned_mean, hann, radius_angle
 from .networks import (
     VGG19,
     GramLoss,
@@ -1409,13 +1410,6 @@ class _GrayToRGB(torch.nn.Module):
 # --------------------------------------------------------------------------
 
 
-def _hann(shape: Sequence[int]) -> np.ndarray:
-    w = np.ones(shape)
-    for axis, n in enumerate(shape):
-        w = w * np.hanning(n).reshape([n if a == axis else 1 for a in range(len(shape))])
-    return w
-
-
 def spectral_slope(x, *, fit_range: tuple[float, float] = (1 / 64, 1 / 4)) -> float:
     """Log-log slope of the radially averaged power spectrum.
 
@@ -1435,17 +1429,14 @@ def spectral_slope(x, *, fit_range: tuple[float, float] = (1 / 64, 1 / 4)) -> fl
         dimensions).
     """
     x = as_finite_array(x, "x", ndims=(1, 2))
-    spec = np.abs(np.fft.fftn((x - x.mean()) * _hann(x.shape))) ** 2
-    freqs = np.meshgrid(*[np.fft.fftfreq(n) for n in x.shape], indexing="ij")
-    radius = np.sqrt(sum(f**2 for f in freqs))
+    spec = np.abs(np.fft.fftn((x - x.mean()) * hann(x.shape))) ** 2
+    radius, _ = radius_angle(x.shape)
     edges = np.logspace(np.log10(fit_range[0]), np.log10(fit_range[1]), 13)
-    idx = np.digitize(radius.ravel(), edges) - 1
-    ok = (idx >= 0) & (idx < len(edges) - 1)
-    p = np.bincount(idx[ok], weights=spec.ravel()[ok], minlength=len(edges) - 1)
-    n = np.bincount(idx[ok], minlength=len(edges) - 1)
-    r = np.bincount(idx[ok], weights=radius.ravel()[ok], minlength=len(edges) - 1)
-    keep = n > 0
-    return float(np.polyfit(np.log(r[keep] / n[keep]), np.log(p[keep] / n[keep]), 1)[0])
+    band = band_index(radius, edges)
+    p = binned_mean(spec, band, len(edges) - 1)
+    r = binned_mean(radius, band, len(edges) - 1)
+    keep = np.isfinite(p)
+    return float(np.polyfit(np.log(r[keep]), np.log(p[keep]), 1)[0])
 
 
 def dominant_orientation(x) -> float:

@@ -1105,8 +1105,9 @@ def plot_pac(result: ConsensusResult):
     fig.add_trace(
         go.Scatter(
             x=ks + ks[::-1],
-            y=list(t["null_mean"] + 2 * t["null_std"])
-            + list(t["null_mean"] - 2 * t["null_std"])[::-1],
+            # PAC lives in [0, 1]: so does the band
+            y=list((t["null_mean"] + 2 * t["null_std"]).clip(0, 1))
+            + list((t["null_mean"] - 2 * t["null_std"]).clip(0, 1))[::-1],
             fill="toself",
             fillcolor="rgba(127,127,127,0.2)",
             line=dict(width=0),

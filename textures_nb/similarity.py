@@ -1244,7 +1244,7 @@ def plot_dissimilarity(
     fig.update_yaxes(autorange="reversed", scaleanchor="x", **ticks)
     fig.update_xaxes(showticklabels=False)
     by = "label" if clusters is None else "cluster, then label"
-    fig.update_layout(title=title or f"Dissimilarities, ordered by {by}", height=550, width=600)
+    fig.update_layout(title=title or f"Dissimilarities, ordered by {by}", height=560, autosize=True)
     return fig
 
 
@@ -1416,7 +1416,7 @@ def plot_dendrogram(
     fig.update_layout(
         title=title or "Class centroids: average-linkage dendrogram",
         height=max(300, 30 * classes.size),
-        width=700,
+        autosize=True,
         xaxis_title=f"{metric} distance (standardised features)",
     )
     return fig

@@ -19,8 +19,10 @@ steps, each one function:
      (the deep texture statistics of notebook 02, no training).
 
    Features are raw; distances standardise them (:func:`standardize_features`).
-2. :func:`dissimilarity` (N x N) and :func:`nearest` (exact top-k, computed
-   in blocks so memory stays bounded by the block size, never N x N).
+2. :func:`dissimilarity` (N x N) and :func:`nearest` (exact top-k on float32
+   or float64 features without copying them: faiss-cpu's brute force when it
+   is installed, NumPy blocks otherwise, candidates ranked again in float64;
+   an approximate faiss index above a million items; never N x N).
 3. Evaluation: :func:`precision_at_k`, :func:`mean_average_precision`,
    :func:`cluster` and :func:`clustering_scores` (adjusted Rand index and
    normalised mutual information), :func:`compare_features` for a table.

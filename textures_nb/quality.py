@@ -648,7 +648,9 @@ class QualityReport:
         plotly.graph_objects.Figure
             Sample (blue), synthesis (red) and the band ``sample +- 1.96 s``
             where ``s`` is the null root mean square difference: where a
-            texture of the sample's process would fall (pointwise, 95 %).
+            texture of the sample's process would fall (pointwise, 95 %; cut
+            at 0 for ``C2``, a variance). No fixed width: it follows the
+            output area.
         """
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
@@ -669,6 +671,8 @@ class QualityReport:
             xs = list(sub["scale"])
             lo = sub["sample"] - 1.96 * sub["null_rms"]
             hi = sub["sample"] + 1.96 * sub["null_rms"]
+            if name == "C2":  # a variance: its band cannot go below 0
+                lo = lo.clip(lower=0.0)
             fig.add_trace(
                 go.Scatter(
                     x=xs + xs[::-1],
@@ -701,8 +705,10 @@ class QualityReport:
                 )
         fig.update_layout(
             title=title or f"{index}: sample vs synthesis ({self.verdict}, p = {self.p_value:.3f})",
-            height=320,
-            margin=dict(t=60, b=40, l=40, r=20),
+            height=340,
+            autosize=True,
+            margin=dict(t=60, b=70, l=40, r=20),
+            legend=dict(orientation="h", x=0.0, y=-0.18, yanchor="top"),
         )
         return fig
 

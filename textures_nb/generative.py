@@ -60,7 +60,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from ._checks import (
     as_finite_array,
@@ -69,6 +68,7 @@ from ._checks import (
     check_positive_int,
     torch_seed,
 )
+from ._shared.progress import tqdm
 
 __all__ = [
     "DCGANConfig",

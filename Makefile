@@ -55,6 +55,20 @@ browser: $(STAMP)
 gallery: $(STAMP)
 	$(BIN)/python -m textures_nb.runner.gallery notebooks --out runs/gallery
 
+.PHONY: docs
+
+# the website, offline, into docs/_build/html (open index.html); notebooks come from
+# the newest up-to-date run in runs/ (make run), else are executed once into
+# docs/_build/.executed; warnings go to docs/_build/warnings.log
+docs: $(VENV)/.docs-installed
+	mkdir -p docs/_build
+	TQDM_DISABLE=1 $(BIN)/python -m sphinx -b html --keep-going -w docs/_build/warnings.log docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
+
+$(VENV)/.docs-installed: $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -e ".[docs]"
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(if $(wildcard notebooks/*.ipynb),$(BIN)/python -m textures_nb notebooks --check notebooks)

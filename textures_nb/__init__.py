@@ -10,6 +10,9 @@ module:
 - :mod:`textures_nb.synthesis`: texture synthesis (deep and classical).
 - :mod:`textures_nb.confidence`: how much to trust an output: spread over
   repeats from scratch, consensus clustering.
+- :mod:`textures_nb.complexity`: task complexity (N1, N3, Fisher, predicted
+  vs k-means misclustering) against architecture complexity (parameters,
+  receptive field, FLOPs, VC bound, capacity), matched over a sweep.
 - :mod:`textures_nb.runner`: the notebook runner, apart from the science:
   run notebooks with papermill, alone or over a parameter grid (locally or on
   Dask), and maintain the stored notebooks; ``python -m textures_nb``.
@@ -45,6 +48,7 @@ _SUBMODULES = {
     "quality",
     "similarity",
     "confidence",
+    "complexity",
 }
 
 # functions re-exported at the top level: name -> module holding them

@@ -1,0 +1,313 @@
+"""Complexity matching (textures_nb.complexity).
+
+Known truth: Gaussian mixtures with known separation and spread (k-means'
+rate against Lu & Zhou's prediction and the exact Gaussian tail), separable
+and mixed sets (N1, N3), scikit-learn's 1-NN as the reference for N3,
+parameter counts and receptive fields computed by hand, texture classes with
+known H. Network tests hold on any CPU kernel and thread count: several
+seeds, margins far from the measured values.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from textures_nb.complexity import (
+    SweepResult,
+    TextureCNN,
+    architecture_complexity,
+    empirical_capacity,
+    kmeans_misclustering,
+    sweep,
+    task_complexity,
+    texture_task,
+)
+
+
+def _mixture(seed: int, ratio: float, n: int = 1000, k: int = 2, d: int = 2):
+    """k spherical unit-variance Gaussian classes, centres ``ratio`` apart on a line."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((k, d))
+    centres[:, 0] = ratio * np.arange(k)
+    X = np.vstack([c + rng.standard_normal((n, d)) for c in centres])
+    return X, np.repeat(np.arange(k), n)
+
+
+# --- task complexity -----------------------------------------------------------------
+
+
+def test_separable_set_n1_minimum_and_n3_zero():
+    # far-apart classes: the MST crosses once per extra class, N1 = 2 (k - 1) / n
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(50, 3)) + 100 * c for c in range(3)])
+    y = np.repeat(["a", "b", "c"], 50)
+    tc = task_complexity(X, y)
+    assert tc["N1"] == pytest.approx(2 * 2 / 150)
+    assert tc["N3"] == 0.0
+    assert tc["kmeans_misclustering"] == 0.0
+    assert tc["fisher"] > 100
+
+
+def test_identical_classes_are_hard():
+    # labels independent of the features: N3 near 1/2 and N1 well above 1/2
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    y = rng.integers(0, 2, 400)
+    tc = task_complexity(X, y)
+    assert 0.4 < tc["N3"] < 0.6
+    assert tc["N1"] > 0.6
+    assert tc["fisher"] < 0.05
+    assert not tc["conditions_hold"]
+
+
+def test_n3_matches_sklearn_one_nn_leave_one_out():
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = _mixture(2, 2.0, n=60, k=3)
+    ref = 1 - cross_val_score(KNeighborsClassifier(1), X, y, cv=LeaveOneOut()).mean()
+    assert task_complexity(X, y, kmeans=False)["N3"] == pytest.approx(ref)
+
+
+def test_mst_matches_scipy_total_weight():
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial.distance import cdist
+
+    from textures_nb.complexity import _mst_edges
+
+    X = np.random.default_rng(5).normal(size=(200, 7))
+    a, b = _mst_edges(X)
+    assert len(a) == 199
+    ours = np.linalg.norm(X[a] - X[b], axis=1).sum()
+    assert ours == pytest.approx(minimum_spanning_tree(cdist(X, X)).sum(), rel=1e-10)
+
+
+def test_fisher_ratio_of_one_feature_by_hand():
+    X = np.array([[0.0, 5], [2, 1], [10, 3], [12, 7]])
+    y = [0, 0, 1, 1]
+    # feature 0: class means 1 and 11 (grand mean 6): between 2*25 + 2*25 = 100,
+    # within 1 + 1 + 1 + 1 = 4 -> 25; feature 1 is worse
+    tc = task_complexity(X, y, kmeans=False)
+    assert tc["fisher"] == pytest.approx(25.0)
+    assert tc["F1"] == pytest.approx(1 / 26)
+
+
+def test_problexity_n3_and_f1_agree_on_two_classes():
+    px = pytest.importorskip("problexity")
+    X, y = _mixture(3, 2.0, n=100)
+    tc = task_complexity(X, y, kmeans=False)
+    assert tc["N3"] == pytest.approx(px.n3(X, y))
+    # problexity's F1 counts the between-class term twice for two classes
+    assert px.f1(X, y) == pytest.approx(1 / (1 + 2 * tc["fisher"]), rel=1e-2)
+
+
+def _check_bound(seed: int, ratio: float, n: int):
+    X, y = _mixture(seed, ratio, n=n)
+    tc = task_complexity(X, y, seed=seed)
+    assert tc["conditions_hold"]
+    achieved = tc["kmeans_misclustering"]
+    assert achieved > 0  # n large enough to resolve the rate
+    # Lu & Zhou's rate is exp(-(1 + o(1)) Delta^2 / (8 sigma^2)): exponents agree
+    exponent_ratio = math.log(achieved) / math.log(tc["predicted_misclustering"])
+    assert 1 <= exponent_ratio < 2
+    # with the Gaussian tail's prefactor, the rates agree within a factor 2
+    assert 0.5 < achieved / tc["predicted_misclustering_tail"] < 2
+
+
+def test_bound_vs_kmeans_where_conditions_hold():
+    # rate about 1.2 %: 1000 points per class give about 24 errors (Poisson noise 20 %)
+    _check_bound(0, 4.5, 1000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("ratio", [4.5, 5.0])
+def test_bound_vs_kmeans_over_seeds(seed, ratio):
+    # rates of 0.6-1.2 %: 3000 points per class give 35-70 errors
+    _check_bound(seed, ratio, 3000)
+
+
+def test_conditions_fail_when_classes_overlap():
+    X, y = _mixture(0, 2.0, n=500)
+    tc = task_complexity(X, y)
+    assert not tc["conditions_hold"]
+    # far from the conditions the exponential prediction overshoots the achieved rate
+    assert tc["predicted_misclustering"] > 2 * tc["kmeans_misclustering"]
+
+
+@pytest.mark.slow
+def test_three_class_prediction_exponent():
+    # k = 3 needs r_k >= 2 sqrt(3): Delta / sigma >= 6 with equal classes
+    X, y = _mixture(4, 6.3, n=2000, k=3)
+    tc = task_complexity(X, y)
+    assert tc["conditions_hold"] and tc["n_classes"] == 3
+    exponent_ratio = math.log(tc["kmeans_misclustering"]) / math.log(tc["predicted_misclustering"])
+    assert 1 <= exponent_ratio < 2
+    five = task_complexity(*_mixture(4, 5.0, n=1000, k=3), kmeans=False)
+    assert not five["conditions_hold"]
+
+
+def test_kmeans_hungarian_matching_ignores_label_names():
+    X = [[0.0], [0.2], [0.1], [5.0], [5.2], [5.1]]
+    assert kmeans_misclustering(X, [7, 7, 7, 3, 3, 3]) == 0.0
+    assert kmeans_misclustering(X, [0, 0, 1, 1, 1, 1]) == pytest.approx(1 / 6)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (np.ones((5, 2)), [0] * 5, "single class"),
+        (np.array([[0.0, 1], [np.nan, 1], [2, 2], [3, 3]]), [0, 0, 1, 1], "NaN"),
+        (np.zeros((4, 2)), [0, 1, 0], "3 labels but `X` has 4 rows"),
+        (np.zeros((4, 2)), [0, 0, 0, 1], "one item"),
+        (np.zeros(4), [0, 0, 1, 1], "dimension"),
+    ],
+)
+def test_bad_input_raises_value_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        task_complexity(X, y)
+
+
+def test_mapping_and_reprs():
+    X, y = _mixture(0, 4.0, n=50)
+    tc = task_complexity(X, y)
+    assert {"N1", "N3", "fisher", "predicted_misclustering"} <= set(tc)
+    assert dict(tc)["N1"] == tc["N1"]
+    assert len(repr(tc)) < 300
+    assert "value" in tc.table().columns
+    tc.plot()
+
+
+# --- architecture complexity ---------------------------------------------------------
+
+
+def test_linear_layer_parameter_count_and_flops():
+    ac = architecture_complexity(nn.Linear(10, 3), (10,))
+    assert ac["params"] == 10 * 3 + 3
+    assert ac["depth"] == 1
+    assert ac["receptive_field"] is None
+    assert ac["flops"] == 2 * 10 * 3  # one multiply-add per weight
+    W = 33
+    assert ac["vc_bound"] == pytest.approx(W * 1 * math.log2(W))
+
+
+def test_receptive_field_of_a_known_stack():
+    # 3x3, 3x3 stride 2, 2x2 max-pool stride 2, 5x5 dilation 2:
+    # 1 + 2 + 2 + 1*2 + 4*2*4 = 39
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3),
+        nn.ReLU(),
+        nn.Conv2d(2, 2, 3, stride=2),
+        nn.MaxPool2d(2),
+        nn.Conv2d(2, 2, 5, dilation=2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(2, 2),
+    )
+    assert architecture_complexity(net)["receptive_field"] == 39
+    assert architecture_complexity(net, (1, 64, 64))["receptive_field"] == 39
+
+
+def test_receptive_field_matches_gradient_support():
+    # the input pixels that move one central output of the trunk
+    net = TextureCNN(3, 3)
+    torch.manual_seed(0)
+    x = torch.randn(1, 1, 64, 64, requires_grad=True)
+    out = net.features(x)
+    out[0, :, out.shape[2] // 2, out.shape[3] // 2].sum().backward()
+    rows = np.flatnonzero(x.grad[0, 0].abs().sum(1).numpy())
+    rf = architecture_complexity(net, (1, 64, 64))["receptive_field"]
+    assert rows.max() - rows.min() + 1 <= rf
+    # 3x3 convs padded, 2x2 pools: 1 + 2 + 1 + 2*2 + 2 + 4*2 + 4 = 22
+    assert rf == 22
+
+
+def test_texture_cnn_counts_grow_with_width_and_depth():
+    counts = {
+        (w, d): architecture_complexity(TextureCNN(w, d))["params"] for w in (2, 8) for d in (1, 3)
+    }
+    # conv 1 -> w (9w + w), then (d - 1) convs w -> w (9 w^2 + w), head w * 2 + 2
+    for (w, d), p in counts.items():
+        assert p == 10 * w + (d - 1) * (9 * w * w + w) + 2 * w + 2
+    assert architecture_complexity(TextureCNN(2, 3))["depth"] == 4
+
+
+def test_transposed_conv_receptive_field_undefined():
+    from textures_nb.generative import DCGANConfig, Generator
+
+    g = Generator(DCGANConfig(channels=1, size=32, width=8, latent=16))
+    ac = architecture_complexity(g, (16,))
+    assert ac["receptive_field"] is None
+    assert ac["params"] == sum(p.numel() for p in g.parameters())
+    assert ac["flops"] > ac["params"]
+
+
+def test_architecture_bad_input():
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        architecture_complexity("not a module")
+    with pytest.raises(ValueError, match="input_shape"):
+        architecture_complexity(nn.Linear(10, 3), (7,))
+
+
+# --- texture tasks and training --------------------------------------------------------
+
+
+def test_texture_task_known_parameters():
+    task = texture_task("fbf", 0.3, n_per_class=4, size=16, seed=1)
+    assert task.values == (0.35, 0.65)
+    assert task.images.shape == (8, 16, 16)
+    assert np.allclose(task.images.mean(axis=(1, 2)), 0, atol=1e-5)
+    mrw = texture_task("mrw", 0.1, n_per_class=2, size=16)
+    assert mrw.values == (0.05, 0.15)
+    assert len(repr(task)) < 300
+    with pytest.raises(ValueError, match="outside"):
+        texture_task("fbf", 0.9, n_classes=3)
+    with pytest.raises(ValueError, match="kind"):
+        texture_task("gauss")
+
+
+def test_texture_features_separate_easy_task():
+    task = texture_task("fbf", 0.4, n_per_class=30, size=32, seed=0)
+    tc = task_complexity(task.features(), task.labels)
+    assert tc["N3"] < 0.15
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_cnn_learns_easy_task_not_a_null_task():
+    # several seeds; easy: H 0.3 vs 0.7 (the notebook reaches about 0.9)
+    easy = sweep([0.4], [(4, 2)], 3, n_per_class=32, size=32, epochs=60, progress=False)
+    acc = easy.runs["test_accuracy"]
+    assert acc.mean() > 0.75 and acc.min() > 0.6
+    # null: both classes from one process (step 1e-6 in H), accuracy stays near chance
+    null = sweep([1e-6], [(4, 2)], 3, n_per_class=32, size=32, epochs=60, progress=False)
+    assert null.runs["test_accuracy"].mean() < 0.7
+    assert isinstance(easy, SweepResult) and len(repr(easy)) < 300
+    fr = easy.frontier()
+    assert list(fr.columns[:3]) == ["delta", "width", "depth"]
+    easy.plot()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_empirical_capacity_grows_with_size():
+    X = np.random.default_rng(0).normal(size=(64, 1, 16, 16)).astype(np.float32)
+    # 4 seeds each: a large network memorises in most seeds (one may stall), a
+    # 1-channel one never does
+    small = empirical_capacity(
+        functools.partial(TextureCNN, 1, 1), X, epochs=100, n_seeds=4, progress=False
+    )
+    big = empirical_capacity(
+        functools.partial(TextureCNN, 32, 2), X, epochs=100, n_seeds=4, progress=False
+    )
+    assert small.chance == 0.5
+    assert max(small.accuracies) < 0.85  # 5 parameters cannot memorise 64 random labels
+    assert np.median(big.accuracies) > 0.95
+    assert big.accuracy > small.accuracy + 0.15
+    assert len(repr(big)) < 300

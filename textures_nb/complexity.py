@@ -1,0 +1,1469 @@
+"""Complexity matching: how hard a texture task is, how complex a network is.
+
+Two sides of one question, "which architecture is just complex enough for my
+textures?":
+
+- **Task complexity** of a labelled feature set (:func:`task_complexity`):
+  Ho & Basu's (2002) data-complexity measures N1 (share of points on a
+  class boundary of the minimum spanning tree), N3 (leave-one-out error of
+  the 1-nearest-neighbour rule) and Fisher's discriminant ratio, the
+  separation-to-spread ratio ``Delta / sigma`` of the classes seen as a
+  Gaussian mixture, the misclustering rate Lu & Zhou (2016) predict for
+  Lloyd's k-means at that ratio, ``exp(-Delta**2 / (8 sigma**2))``, and the
+  rate k-means actually reaches (labels matched to the classes by the
+  Hungarian algorithm).
+- **Architecture complexity** of a ``torch.nn.Module``
+  (:func:`architecture_complexity`): parameters, depth (layers with
+  weights), receptive field, FLOPs of one forward pass, a VC-dimension bound
+  (Bartlett et al. 2019) and, empirically, the accuracy reachable on random
+  labels (:func:`empirical_capacity`, Zhang et al. 2017).
+
+Texture tasks with a tunable difficulty and a known truth
+(:func:`texture_task`: fBf classes whose ``H`` differ by ``delta``, or MRW
+classes differing only in ``lam``), a small CNN classifier family
+(:class:`TextureCNN`, ``width`` x ``depth``) and a sweep of accuracy over
+difficulty x architecture x seeds (:func:`sweep`) whose
+:meth:`SweepResult.frontier` gives the matched complexity: for each
+difficulty, the smallest architecture whose mean accuracy lies within one
+standard error of the best. The same sweep runs as a batch of notebook runs
+with :func:`textures_nb.batch.run_grid` (locally or on Dask) and is gathered
+with :func:`sweep_from_summary`.
+
+Why our own N1, N3 and Fisher ratio: ``problexity`` (the Python
+implementation of Ho & Basu's measures) handles two classes only (labels 0
+and 1), computes N1 as half the number of cross-class MST edges over ``n``
+(not the share of borderline points of Ho & Basu and Lorena et al. 2019) and
+pulls in ``igraph`` and ``matplotlib``. Ours follow Lorena et al. (2019) for
+any number of classes; the tests check N3 against scikit-learn's 1-NN and N1
+against known separable and mixed sets.
+
+Example
+-------
+>>> import numpy as np
+>>> from textures_nb.complexity import task_complexity
+>>> rng = np.random.default_rng(0)
+>>> X = np.vstack([rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + [6, 0]])
+>>> y = np.repeat([0, 1], 200)
+>>> tc = task_complexity(X, y)
+>>> round(tc["separation_to_spread"]), tc["N3"] < 0.01, tc["conditions_hold"]
+(6, True, True)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from textures_nb._checks import (
+    as_finite_array,
+    as_generator,
+    check_in_range,
+    check_positive_int,
+    torch_seed,
+)
+from textures_nb._shared.display import palette
+from textures_nb._shared.progress import tqdm
+
+__all__ = [
+    "ArchitectureComplexity",
+    "CapacityResult",
+    "SweepResult",
+    "TaskComplexity",
+    "TextureCNN",
+    "TextureTask",
+    "architecture_complexity",
+    "empirical_capacity",
+    "fit_classifier",
+    "kmeans_misclustering",
+    "FULL_SWEEP",
+    "batch_sweep",
+    "sweep",
+    "sweep_from_summary",
+    "task_complexity",
+    "texture_task",
+]
+
+# Practical constant of Lu & Zhou's conditions (their C is "a large enough constant").
+_LZ_C = 2.0
+
+
+# --- task complexity ---------------------------------------------------------------
+
+
+def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = as_finite_array(X, "X", ndims=(2,))
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"`y` must be one label per row of `X` (1D), got shape {y.shape}.")
+    if len(y) != len(X):
+        raise ValueError(
+            f"`y` has {len(y)} labels but `X` has {len(X)} rows; pass one label per row."
+        )
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("`y` contains NaN labels; drop those rows or give them a class.")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"`y` holds a single class ({classes[0]!r}); task complexity needs at least "
+            "two classes: add items of another class."
+        )
+    counts = np.bincount(codes)
+    if counts.min() < 2:
+        raise ValueError(
+            f"class {classes[np.argmin(counts)]!r} of `y` has one item; every class needs "
+            "at least two (N3 and the spreads are undefined otherwise)."
+        )
+    return X, codes, classes
+
+
+def _mst_edges(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of the Euclidean minimum spanning tree (Prim, O(n**2 d) time, O(n) memory)."""
+    n = len(X)
+    best = np.full(n, np.inf)
+    parent = np.zeros(n, dtype=np.int64)
+    free = np.ones(n, dtype=bool)
+    sq = np.einsum("ij,ij->i", X, X)
+    last = 0
+    free[0] = False
+    child = np.empty(n - 1, dtype=np.int64)
+    for step in range(n - 1):
+        d = sq - 2.0 * X @ X[last] + sq[last]
+        closer = free & (d < best)
+        best[closer] = d[closer]
+        parent[closer] = last
+        cand = np.where(free, best, np.inf)
+        last = int(np.argmin(cand))
+        free[last] = False
+        child[step] = last
+    return parent[child], child
+
+
+def _n1(X: np.ndarray, codes: np.ndarray) -> float:
+    """Share of points joined to another class by an edge of the Euclidean MST."""
+    a, b = _mst_edges(X)
+    cross = codes[a] != codes[b]
+    border = np.zeros(len(X), dtype=bool)
+    border[a[cross]] = True
+    border[b[cross]] = True
+    return float(border.mean())
+
+
+def _n3(X: np.ndarray, codes: np.ndarray, block: int = 1024) -> float:
+    """Leave-one-out error of the 1-nearest-neighbour rule (Euclidean), in row blocks."""
+    sq = np.einsum("ij,ij->i", X, X)
+    wrong = 0
+    for start in range(0, len(X), block):
+        rows = np.arange(start, min(start + block, len(X)))
+        d = sq[rows, None] - 2.0 * X[rows] @ X.T + sq[None, :]
+        d[np.arange(len(rows)), rows] = np.inf
+        wrong += int(np.sum(codes[np.argmin(d, axis=1)] != codes[rows]))
+    return wrong / len(X)
+
+
+def _fisher(X: np.ndarray, codes: np.ndarray) -> float:
+    """Largest Fisher discriminant ratio over features (Lorena et al. 2019, F1's r)."""
+    mu = X.mean(axis=0)
+    between = np.zeros(X.shape[1])
+    within = np.zeros(X.shape[1])
+    for c in range(codes.max() + 1):
+        Xc = X[codes == c]
+        mc = Xc.mean(axis=0)
+        between += len(Xc) * (mc - mu) ** 2
+        within += ((Xc - mc) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(within > 0, between / np.where(within > 0, within, 1.0), np.inf)
+    r = np.where((within == 0) & (between == 0), 0.0, r)
+    return float(np.max(r))
+
+
+def _match_error(codes: np.ndarray, clusters: np.ndarray) -> float:
+    """Misclustering rate after the best one-to-one matching of clusters to classes."""
+    from scipy.optimize import linear_sum_assignment
+
+    k = max(codes.max(), clusters.max()) + 1
+    confusion = np.zeros((k, k))
+    np.add.at(confusion, (clusters, codes), 1)
+    rows, cols = linear_sum_assignment(-confusion)
+    return float(1.0 - confusion[rows, cols].sum() / len(codes))
+
+
+def kmeans_misclustering(X, y, *, n_init: int = 10, seed=0) -> float:
+    """Misclustering rate reached by k-means (k = number of classes).
+
+    Lloyd's algorithm from k-means++ starts (scikit-learn, ``n_init`` starts,
+    the best inertia kept); clusters are matched to classes by the Hungarian
+    algorithm (:func:`scipy.optimize.linear_sum_assignment`), so the rate is
+    the share of items whose cluster is not their class's under the best
+    one-to-one labelling.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Features (no scaling is applied: k-means sees ``X`` as given).
+    y : array_like, shape (n,)
+        Class labels (any hashable values).
+    n_init : int
+        k-means++ starts.
+    seed : int or numpy.random.Generator
+        Seed of the starts.
+
+    Returns
+    -------
+    float
+        In [0, 1 - 1/k].
+
+    Examples
+    --------
+    >>> X = [[0.0], [0.1], [5.0], [5.1]]
+    >>> kmeans_misclustering(X, ["a", "a", "b", "b"])
+    0.0
+    """
+    from sklearn.cluster import KMeans
+
+    X, codes, classes = _check_xy(X, y)
+    n_init = check_positive_int(n_init, "n_init")
+    rs = seed if _is_int(seed) else int(as_generator(seed).integers(0, 2**31 - 1))
+    km = KMeans(n_clusters=len(classes), n_init=n_init, random_state=rs).fit(X)
+    return _match_error(codes, km.labels_)
+
+
+def _gaussian_mixture_terms(X: np.ndarray, codes: np.ndarray) -> dict[str, float]:
+    """Separation, spread and Lu & Zhou's predicted rate and conditions."""
+    from scipy.spatial.distance import pdist
+    from scipy.stats import norm
+
+    n, d = X.shape
+    k = codes.max() + 1
+    means = np.stack([X[codes == c].mean(axis=0) for c in range(k)])
+    # sigma: sub-Gaussian scale of the noise, the largest within-class standard
+    # deviation in any direction (top eigenvalue of each class covariance)
+    top = [
+        np.linalg.eigvalsh(np.atleast_2d(np.cov(X[codes == c], rowvar=False)))[-1] for c in range(k)
+    ]
+    sigma = float(np.sqrt(max(max(top), np.finfo(float).tiny)))
+    dist = pdist(means)
+    delta = float(dist.min())
+    ratio = delta / sigma
+    alpha = float(np.bincount(codes).min() / n)
+    r_k = ratio * math.sqrt(alpha / (1.0 + k * d / n))
+    size_ok = n * alpha >= _LZ_C * k * math.log(n)
+    snr_ok = r_k >= _LZ_C * math.sqrt(k)
+    # Gaussian-tail refinement: each class loses Phi(-D/(2 sigma)) to each other
+    # class at distance D (spherical classes, Bayes boundaries between pairs)
+    from scipy.spatial.distance import squareform
+
+    Dm = squareform(dist)
+    tail = norm.sf(Dm / (2 * sigma))
+    np.fill_diagonal(tail, 0.0)
+    weights = np.bincount(codes) / n
+    tail_rate = float(np.clip((weights[:, None] * tail).sum(), 0.0, 1.0 - 1.0 / k))
+    return {
+        "separation": delta,
+        "spread": sigma,
+        "separation_to_spread": ratio,
+        "predicted_misclustering": float(math.exp(-(ratio**2) / 8.0)),
+        "predicted_misclustering_tail": tail_rate,
+        "snr_lu_zhou": float(r_k),
+        "min_class_share": alpha,
+        "conditions_hold": bool(size_ok and snr_ok),
+    }
+
+
+@dataclass(frozen=True)
+class TaskComplexity(Mapping):
+    """Complexity measures of one labelled feature set (a read-only mapping).
+
+    ``result["N1"]`` etc. work like a dict; :meth:`table` gives the values
+    with their meaning, :meth:`plot` a bar chart of the rates.
+
+    Keys
+    ----
+    n, dim, n_classes :
+        Items, features, classes.
+    N1 :
+        Share of items joined to another class by an edge of the Euclidean
+        minimum spanning tree (Ho & Basu 2002; near 1: mixed). A spanning
+        tree must cross between classes, so N1 is at least ``2 / n``
+        (two classes) and reaches ``2 (k - 1) / n`` when the classes are
+        apart; for large ``n`` that is N1 = 0.
+    N3 :
+        Leave-one-out error of the 1-nearest-neighbour rule.
+    fisher :
+        Largest Fisher discriminant ratio over features (between-class over
+        within-class variance of one feature; large: one feature separates).
+    F1 :
+        ``1 / (1 + fisher)`` (Lorena et al. 2019: 0 easy, 1 hard).
+    separation, spread, separation_to_spread :
+        ``Delta`` (smallest distance between class means), ``sigma`` (largest
+        within-class standard deviation in any direction, the sub-Gaussian
+        scale of the mixture) and their ratio.
+    predicted_misclustering :
+        Lu & Zhou (2016): ``exp(-Delta**2 / (8 sigma**2))``, the rate of
+        Lloyd's algorithm (after about ``4 log n`` iterations from a good
+        start) for k sub-Gaussian clusters, tight in the exponent (it is the
+        minimax rate up to ``1 + o(1)`` in the exponent).
+    predicted_misclustering_tail :
+        The same with the Gaussian tail's prefactor: for spherical Gaussian
+        classes each pair exchanges ``Phi(-D / (2 sigma))`` of its items.
+    snr_lu_zhou, min_class_share, conditions_hold :
+        Lu & Zhou's conditions: with ``alpha`` the smallest class share, the
+        signal-to-noise ratio ``r_k = (Delta / sigma) sqrt(alpha / (1 + k d /
+        n))`` must exceed ``C sqrt(k)`` and ``n alpha >= C k log n``. The
+        paper's ``C`` is an unspecified large constant; we use ``C = 2``, the
+        value at which simulated mixtures meet the prediction (tests).
+    kmeans_misclustering :
+        Rate k-means reaches on ``X`` (see :func:`kmeans_misclustering`).
+    """
+
+    values: dict = field(repr=False)
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def table(self):
+        """The measures as a one-column ``pandas.DataFrame`` (index: measure)."""
+        import pandas as pd
+
+        return pd.DataFrame({"value": pd.Series(self.values, dtype=object)})
+
+    def plot(self, **kwargs):
+        """Bar chart of the rates (N1, N3, predicted and achieved misclustering)."""
+        import plotly.graph_objects as go
+
+        names = [
+            "N1",
+            "N3",
+            "predicted_misclustering",
+            "predicted_misclustering_tail",
+            "kmeans_misclustering",
+        ]
+        fig = go.Figure(
+            go.Bar(x=names, y=[self.values[n] for n in names], marker_color=palette(len(names)))
+        )
+        fig.update_layout(
+            title="Task complexity", yaxis_title="rate", autosize=True, height=360, **kwargs
+        )
+        return fig
+
+    def __repr__(self) -> str:
+        v = self.values
+        return (
+            f"TaskComplexity(n={v['n']}, k={v['n_classes']}, N1={v['N1']:.3f}, N3={v['N3']:.3f}, "
+            f"fisher={v['fisher']:.3g}, Delta/sigma={v['separation_to_spread']:.2f}, "
+            f"predicted={v['predicted_misclustering']:.3g}, "
+            f"kmeans={v['kmeans_misclustering']:.3g}, conditions_hold={v['conditions_hold']})"
+        )
+
+
+def task_complexity(X, y, *, kmeans: bool = True, seed=0) -> TaskComplexity:
+    """Complexity of a labelled feature set: N1, N3, Fisher, predicted vs k-means rates.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        One row of features per item, finite (e.g. from
+        :func:`textures_nb.similarity.features`, standardised with
+        :func:`textures_nb.similarity.standardize_features`). Distances are
+        Euclidean in these units.
+    y : array_like, shape (n,)
+        Class labels; at least two classes of at least two items.
+    kmeans : bool
+        Also run k-means (``k`` = number of classes) and report its rate.
+    seed : int or numpy.random.Generator
+        Seed of k-means' starts (keyword-only).
+
+    Returns
+    -------
+    TaskComplexity
+        A mapping; see its keys in :class:`TaskComplexity`. Costs ``O(n**2 d)``
+        time and ``O(n**2)`` memory (pairwise distances).
+
+    Raises
+    ------
+    ValueError
+        One class, a class with one item, NaN or infinite features, or
+        ``len(y) != len(X)``.
+
+    Examples
+    --------
+    Two classes far apart: the minimum spanning tree crosses between them
+    once, so N1 takes its smallest possible value ``2 / n``:
+
+    >>> X = [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [9.0, 0.0], [9.0, 1.0], [9.0, 2.0]]
+    >>> tc = task_complexity(X, [0, 0, 0, 1, 1, 1])
+    >>> round(tc["N1"], 3), tc["N3"], tc["kmeans_misclustering"]
+    (0.333, 0.0, 0.0)
+    """
+    X, codes, classes = _check_xy(X, y)
+    values: dict[str, Any] = {"n": int(len(X)), "dim": int(X.shape[1]), "n_classes": len(classes)}
+    values["N1"] = _n1(X, codes)
+    values["N3"] = _n3(X, codes)
+    values["fisher"] = _fisher(X, codes)
+    values["F1"] = 1.0 / (1.0 + values["fisher"])
+    values.update(_gaussian_mixture_terms(X, codes))
+    values["kmeans_misclustering"] = (
+        kmeans_misclustering(X, codes, seed=seed) if kmeans else float("nan")
+    )
+    return TaskComplexity(values)
+
+
+_CURVE_KEYS = (
+    "separation_to_spread",
+    "predicted_misclustering",
+    "predicted_misclustering_tail",
+    "kmeans_misclustering",
+    "N1",
+    "N3",
+    "conditions_hold",
+)
+
+
+def misclustering_curve(ratios: Iterable[float], n: int = 1000, *, dim: int = 2, seed=0):
+    """Predicted and achieved misclustering on two spherical Gaussian classes.
+
+    Parameters
+    ----------
+    ratios : iterable of float
+        Distances between the two class means, in units of the (unit)
+        standard deviation: the true ``Delta / sigma``.
+    n : int
+        Points per class.
+    dim : int
+        Dimension of the points.
+    seed : int or numpy.random.Generator
+        Keyword-only; the same draw of noise is used for every ratio.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ratio with the measured ``separation_to_spread`` and the
+        keys of :func:`task_complexity` needed by :func:`plot_misclustering`.
+
+    Examples
+    --------
+    >>> t = misclustering_curve([6.0], 200)
+    >>> bool(t["conditions_hold"].iloc[0])
+    True
+    """
+    import pandas as pd
+
+    n = check_positive_int(n, "n", minimum=2)
+    dim = check_positive_int(dim, "dim")
+    rng = as_generator(seed)
+    noise = rng.standard_normal((2 * n, dim))
+    y = np.repeat([0, 1], n)
+    rows = []
+    for ratio in ratios:
+        ratio = check_in_range(ratio, "ratios", 0.0, np.inf, low_inclusive=True)
+        X = noise.copy()
+        X[n:, 0] += ratio
+        tc = task_complexity(X, y, seed=seed if _is_int(seed) else 0)
+        rows.append({k: tc[k] for k in _CURVE_KEYS})
+    return pd.DataFrame(rows)
+
+
+def plot_misclustering(table, *, title: str = "Predicted vs achieved misclustering", **kwargs):
+    """Predicted (Lu & Zhou, and with the tail prefactor) vs k-means' achieved rate.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``separation_to_spread``, ``predicted_misclustering``,
+        ``predicted_misclustering_tail``, ``kmeans_misclustering`` and
+        ``conditions_hold`` (e.g. :func:`misclustering_curve`, or rows of
+        :func:`task_complexity` results). Where the conditions fail, a grey
+        band is drawn. Rates of 0 are drawn at 1e-4 (log axis).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+
+    c = palette(3)
+    t = table.sort_values("separation_to_spread")
+    x = t["separation_to_spread"]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=x, y=t["predicted_misclustering"], name="Lu & Zhou exp(-Δ²/8σ²)",
+        mode="lines+markers", line=dict(color=c[0]),
+    )  # fmt: skip
+    fig.add_scatter(
+        x=x, y=t["predicted_misclustering_tail"], name="with the Gaussian tail prefactor",
+        mode="lines+markers", line=dict(color=c[1], dash="dash"),
+    )  # fmt: skip
+    fig.add_scatter(
+        x=x, y=t["kmeans_misclustering"].clip(lower=1e-4), name="k-means achieved",
+        mode="markers", marker=dict(color=c[2], size=11, symbol="diamond"),
+    )  # fmt: skip
+    bad = t[~t["conditions_hold"].astype(bool)]
+    if len(bad):
+        fig.add_vrect(
+            x0=float(x.min()) - 0.1, x1=float(bad["separation_to_spread"].max()) + 0.1,
+            fillcolor="grey", opacity=0.15, line_width=0,
+            annotation_text="conditions fail", annotation_position="top left",
+        )  # fmt: skip
+    fig.update_layout(
+        title=title, xaxis_title="separation / spread (Δ / σ)",
+        yaxis=dict(type="log", title="misclustering rate"), autosize=True, height=420,
+        legend=dict(x=0.99, y=0.99, xanchor="right", bgcolor="rgba(255,255,255,0.7)"),
+        **kwargs,
+    )  # fmt: skip
+    return fig
+
+
+# --- architecture complexity -------------------------------------------------------
+
+
+def _leaf_modules(module) -> list:
+    return [m for m in module.modules() if not list(m.children())]
+
+
+def _receptive_field(calls: list) -> int | None:
+    """Receptive field (input samples along one axis) of a chain of leaf modules."""
+    from torch import nn
+
+    conv_like = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
+                 nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)  # fmt: skip
+    pointwise = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
+                 nn.Softplus, nn.Identity, nn.Dropout, nn.Dropout2d, nn.BatchNorm1d,
+                 nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d,
+                 nn.InstanceNorm3d, nn.GroupNorm)  # fmt: skip
+    global_ = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+               nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+               nn.Flatten, nn.Linear)  # fmt: skip
+
+    def first(v):
+        return v[0] if isinstance(v, (tuple, list)) else v
+
+    rf, jump, seen_conv = 1, 1, False
+    for m in calls:
+        if isinstance(m, conv_like):
+            k = first(m.kernel_size)
+            s = first(m.stride) if m.stride is not None else k
+            dil = first(getattr(m, "dilation", 1))
+            rf += (k - 1) * dil * jump
+            jump *= s
+            seen_conv = True
+        elif isinstance(m, global_):
+            break  # everything after sees the whole input: report the local trunk
+        elif not isinstance(m, pointwise):
+            return None  # transposed convolutions, custom layers: not defined here
+    return rf if seen_conv else None
+
+
+@dataclass(frozen=True)
+class ArchitectureComplexity(Mapping):
+    """Complexity of one network (a read-only mapping; see :func:`architecture_complexity`)."""
+
+    values: dict = field(repr=False)
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def table(self):
+        """The measures as a one-column ``pandas.DataFrame``."""
+        import pandas as pd
+
+        return pd.DataFrame({"value": pd.Series(self.values, dtype=object)})
+
+    def plot(self, **kwargs):
+        """Bar chart (log scale) of parameters, FLOPs and the VC bound."""
+        import plotly.graph_objects as go
+
+        names = [n for n in ("params", "flops", "vc_bound") if self.values.get(n)]
+        fig = go.Figure(
+            go.Bar(x=names, y=[self.values[n] for n in names], marker_color=palette(len(names)))
+        )
+        fig.update_layout(
+            title=f"{self.values['name']}", yaxis_type="log", autosize=True, height=340, **kwargs
+        )
+        return fig
+
+    def __repr__(self) -> str:
+        v = self.values
+        return (
+            f"ArchitectureComplexity({v['name']}: params={v['params']}, depth={v['depth']}, "
+            f"receptive_field={v['receptive_field']}, flops={v['flops']}, "
+            f"vc_bound={v['vc_bound']:.3g})"
+        )
+
+
+def architecture_complexity(module, input_shape: Sequence[int] | None = None):
+    """Parameters, depth, receptive field, FLOPs and a VC bound of a network.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any network. Depth and receptive field read its leaf modules in the
+        order a forward pass calls them (traced with hooks when
+        ``input_shape`` is given, else in registration order), as a chain.
+    input_shape : sequence of int, optional
+        Shape of one input **without** the batch axis, e.g. ``(1, 32, 32)``:
+        one forward pass of a batch of one is traced (no gradient) to count
+        FLOPs with :class:`torch.utils.flop_counter.FlopCounterMode` and to
+        order the layers.
+
+    Returns
+    -------
+    ArchitectureComplexity
+        A mapping with keys ``name``; ``params`` (all parameters, ``W``);
+        ``trainable``; ``depth`` (layers holding weights: convolutions,
+        transposed convolutions and linear layers, ``L``); ``receptive_field``
+        (input samples along one axis seen by one output of the
+        convolutional trunk, up to the first global pooling, flatten or
+        linear layer; ``None`` where undefined: no convolution, transposed
+        convolutions or custom layers); ``flops`` (floating-point operations
+        of one forward pass, a multiply-add counting 2; ``None`` without
+        ``input_shape``); ``vc_bound`` (``W * L * log2(W)``: Bartlett,
+        Harvey, Liaw & Mehrabian 2019 prove ``VCdim = O(W L log W)`` for
+        piecewise-linear networks; we state the bound with constant 1, an
+        order of magnitude, not a certified number).
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Conv2d(4, 4, 3, stride=2),
+    ...                     nn.Conv2d(4, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+    ...                     nn.Linear(4, 2))
+    >>> ac = architecture_complexity(net, (1, 16, 16))
+    >>> ac["params"], ac["depth"], ac["receptive_field"]
+    (346, 4, 9)
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"`module` must be a torch.nn.Module, got {type(module).__name__}.")
+    weighted = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d,
+                nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)  # fmt: skip
+    params = int(sum(p.numel() for p in module.parameters()))
+    trainable = int(sum(p.numel() for p in module.parameters() if p.requires_grad))
+    calls = _leaf_modules(module)
+    flops = None
+    if input_shape is not None:
+        shape = tuple(check_positive_int(s, "input_shape") for s in input_shape)
+        order: list = []
+        hooks = [m.register_forward_pre_hook(lambda m, a: order.append(m)) for m in calls]
+        p0 = next(module.parameters(), None)
+        x = torch.zeros(
+            (1, *shape),
+            dtype=p0.dtype if p0 is not None else torch.float32,
+            device=p0.device if p0 is not None else "cpu",
+        )
+        was_training = module.training
+        module.eval()
+        try:
+            from torch.utils.flop_counter import FlopCounterMode
+
+            with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                module(x)
+            flops = int(counter.get_total_flops())
+        except Exception as exc:
+            raise ValueError(
+                f"`input_shape` {shape} does not fit the network ({type(exc).__name__}: "
+                f"{str(exc)[:160]}); pass the shape of one input without the batch axis."
+            ) from exc
+        finally:
+            module.train(was_training)
+            for h in hooks:
+                h.remove()
+        calls = list(dict.fromkeys(order))
+    depth = int(sum(isinstance(m, weighted) for m in calls))
+    W = max(params, 2)
+    values = {
+        "name": type(module).__name__,
+        "params": params,
+        "trainable": trainable,
+        "depth": depth,
+        "receptive_field": _receptive_field(calls),
+        "flops": flops,
+        "vc_bound": float(W * max(depth, 1) * math.log2(W)),
+    }
+    return ArchitectureComplexity(values)
+
+
+# --- texture tasks and classifiers -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextureTask:
+    """A texture classification task with a known truth (see :func:`texture_task`).
+
+    Attributes
+    ----------
+    images : numpy.ndarray, shape (n, size, size)
+        The textures, each standardised (zero mean, unit variance).
+    labels : numpy.ndarray of int, shape (n,)
+        Class of each texture.
+    values : tuple of float
+        The parameter (``H`` or ``lam``) of each class.
+    kind : str
+        ``"fbf"`` or ``"mrw"``.
+    delta : float
+        Step of the parameter between neighbouring classes (the difficulty:
+        smaller is harder).
+    """
+
+    images: np.ndarray = field(repr=False)
+    labels: np.ndarray = field(repr=False)
+    values: tuple
+    kind: str
+    delta: float
+
+    def features(self, kind: str = "wavelet", **kwargs) -> np.ndarray:
+        """:func:`textures_nb.similarity.features` of the images, standardised per column."""
+        from textures_nb import similarity
+
+        kwargs.setdefault("progress", False)
+        F = similarity.features(self.images, kind=kind, **kwargs)
+        return similarity.standardize_features(F)
+
+    def table(self):
+        """One row per class: parameter value and number of items."""
+        import pandas as pd
+
+        name = "H" if self.kind == "fbf" else "lam"
+        return pd.DataFrame(
+            {name: list(self.values), "items": np.bincount(self.labels, minlength=len(self.values))}
+        ).rename_axis("class")
+
+    def plot(self, per_class: int = 3, **kwargs):
+        """A few textures of each class (:func:`textures_nb.plotting.images`)."""
+        from textures_nb.plotting import images as show
+
+        name = "H" if self.kind == "fbf" else "lam"
+        picks, titles = [], []
+        for c, v in enumerate(self.values):
+            idx = np.flatnonzero(self.labels == c)[:per_class]
+            picks += [self.images[i] for i in idx]
+            titles += [f"{name}={v:.3g}"] * len(idx)
+        return show(picks, titles=titles, **kwargs)
+
+    def __repr__(self) -> str:
+        name = "H" if self.kind == "fbf" else "lam"
+        vals = ", ".join(f"{v:.3g}" for v in self.values)
+        return (
+            f"TextureTask({self.kind}, {len(self.labels)} x {self.images.shape[1:]}, "
+            f"{name} = {vals}, delta={self.delta:g})"
+        )
+
+
+def texture_task(
+    kind: str = "fbf",
+    delta: float = 0.1,
+    *,
+    n_per_class: int = 64,
+    size: int = 32,
+    n_classes: int = 2,
+    center: float | None = None,
+    H: float = 0.7,
+    seed=0,
+) -> TextureTask:
+    """Texture classes that differ by one parameter step ``delta`` (known truth).
+
+    Parameters
+    ----------
+    kind : {"fbf", "mrw"}
+        ``"fbf"``: fractional Brownian fields (:func:`textures_nb.processes.fbf`)
+        with Hurst exponents ``center + (c - (n_classes - 1) / 2) * delta``.
+        ``"mrw"``: 2D multifractal random fields
+        (:func:`textures_nb.processes.mrw`) with the same ``H`` and
+        intermittencies ``lam = center + c * delta`` (they differ only in
+        ``lam``).
+    delta : float > 0
+        Step between neighbouring classes (``H`` or ``lam`` units): the
+        difficulty, from 0.3 (easy) down to 0.01 (about chance at 32 pixels).
+    n_per_class : int
+        Textures per class.
+    size : int
+        Side of each texture (pixels), >= 8.
+    n_classes : int
+        Number of classes, >= 2.
+    center : float, optional
+        ``"fbf"``: central ``H`` (default 0.5); ``"mrw"``: smallest ``lam``
+        (default 0.05).
+    H : float
+        ``H`` of the MRW classes.
+    seed : int or numpy.random.Generator
+        Keyword-only; every texture gets its own seed drawn from it.
+
+    Returns
+    -------
+    TextureTask
+        ``images`` (n, size, size) standardised per texture, ``labels`` (n,).
+
+    Examples
+    --------
+    >>> task = texture_task("fbf", 0.2, n_per_class=4, size=16)
+    >>> task.images.shape, task.values
+    ((8, 16, 16), (0.4, 0.6))
+    """
+    from textures_nb import processes
+
+    if kind not in ("fbf", "mrw"):
+        raise ValueError(f"`kind` must be 'fbf' or 'mrw', got {kind!r}.")
+    delta = check_in_range(delta, "delta", 0.0, 1.0)
+    n_per_class = check_positive_int(n_per_class, "n_per_class", minimum=2)
+    size = check_positive_int(size, "size", minimum=8)
+    n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+    rng = as_generator(seed)
+    if kind == "fbf":
+        center = 0.5 if center is None else float(center)
+        values = tuple(
+            round(center + (c - (n_classes - 1) / 2) * delta, 10) for c in range(n_classes)
+        )
+        if min(values) <= 0 or max(values) >= 1:
+            raise ValueError(
+                f"`delta`/`center` give H = {values}, outside (0, 1); use a smaller delta or "
+                "fewer classes."
+            )
+    else:
+        center = 0.05 if center is None else float(center)
+        values = tuple(round(center + c * delta, 10) for c in range(n_classes))
+        if min(values) < 0 or H - max(values) ** 2 / 2 <= 0:
+            raise ValueError(
+                f"`delta`/`center` give lam = {values}, invalid for H = {H}; use a smaller "
+                "delta or a larger H."
+            )
+    images, labels = [], []
+    for c, v in enumerate(values):
+        for _ in range(n_per_class):
+            s = int(rng.integers(0, 2**31 - 1))
+            x = (
+                processes.fbf((size, size), v, seed=s)
+                if kind == "fbf"
+                else processes.mrw((size, size), H, v, seed=s)
+            )
+            images.append((x - x.mean()) / (x.std() + 1e-12))
+            labels.append(c)
+    return TextureTask(
+        np.stack(images).astype(np.float32), np.asarray(labels), values, kind, float(delta)
+    )
+
+
+class TextureCNN(nn.Module):
+    """Small CNN texture classifier: ``depth`` conv blocks of ``width`` channels.
+
+    Each block is a 3x3 convolution, ReLU and 2x2 average pooling (stride
+    2); then a global average of ``log(1 + features**2)`` (log-energies,
+    the statistics that tell roughness apart), standardised over the batch
+    (``BatchNorm1d`` without affine terms, so that a few steps suffice) and a
+    linear layer to ``n_classes`` logits.
+
+    Parameters
+    ----------
+    width : int
+        Channels of every block.
+    depth : int
+        Number of blocks; the receptive field is ``2**(depth+1) + ...``
+        (see :func:`architecture_complexity`).
+    n_classes : int
+        Output logits.
+    in_channels : int
+        Input channels (1 for grey textures).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = TextureCNN(4, 2)
+    >>> net(torch.zeros(3, 1, 32, 32)).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(self, width: int = 8, depth: int = 2, n_classes: int = 2, in_channels: int = 1):
+        super().__init__()
+        width = check_positive_int(width, "width")
+        depth = check_positive_int(depth, "depth")
+        n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+        layers: list = []
+        c = in_channels
+        for _ in range(depth):
+            layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2)]
+            c = width
+        self.width, self.depth = width, depth
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.norm = nn.BatchNorm1d(width, affine=False)
+        self.head = nn.Linear(width, n_classes)
+
+    def forward(self, x):
+        return self.head(self.norm(self.flatten(self.pool(torch.log1p(self.features(x) ** 2)))))
+
+
+def _as_images(images, name: str = "images") -> np.ndarray:
+    x = as_finite_array(images, name, ndims=(3, 4), dtype=np.float32)
+    return x[:, None] if x.ndim == 3 else x
+
+
+def fit_classifier(
+    model,
+    images,
+    labels,
+    *,
+    test_images=None,
+    test_labels=None,
+    epochs: int = 30,
+    lr: float = 0.01,
+    batch_size: int = 16,
+    seed=0,
+    device="cpu",
+    progress: bool = True,
+) -> dict[str, float]:
+    """Train a classifier with Adam and cross-entropy; return its accuracies.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(B, C, H, W)`` to ``(B, n_classes)`` logits; trained in place.
+    images : array_like, shape (n, H, W) or (n, C, H, W)
+        Training textures.
+    labels : array_like of int, shape (n,)
+        Classes ``0 .. n_classes - 1``.
+    test_images, test_labels : optional
+        Held-out textures; their accuracy is reported as ``test_accuracy``.
+    epochs, lr, batch_size :
+        Optimisation settings (full passes, Adam's learning rate, items per step).
+    seed : int or numpy.random.Generator
+        Keyword-only; seeds the batch order. Torch's global random state is
+        left untouched (``torch.random.fork_rng``).
+    device : str or torch.device
+        Where to train.
+    progress : bool
+        A tqdm bar over epochs.
+
+    Returns
+    -------
+    dict
+        ``train_accuracy``, ``test_accuracy`` (NaN without a test set) and
+        ``final_loss`` (mean loss of the last epoch).
+    """
+    import torch
+    from torch import nn
+
+    X = _as_images(images)
+    y = np.asarray(labels)
+    if y.shape != (len(X),):
+        raise ValueError(f"`labels` must have shape ({len(X)},), got {y.shape}.")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    rng = np.random.default_rng(torch_seed(seed))
+    Xt = torch.as_tensor(X, device=device)
+    yt = torch.as_tensor(y.astype(np.int64), device=device)
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    last = float("nan")
+    for _ in tqdm(range(epochs), desc="training", disable=not progress, leave=False):
+        model.train()
+        order = rng.permutation(len(X))
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            idx = torch.as_tensor(order[start : start + batch_size], device=device)
+            opt.zero_grad()
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        last = total / len(X)
+
+    def accuracy(A, b) -> float:
+        model.eval()
+        with torch.no_grad():
+            pred = model(torch.as_tensor(A, device=device)).argmax(1).cpu().numpy()
+        return float(np.mean(pred == np.asarray(b)))
+
+    test = float("nan")
+    if test_images is not None:
+        test = accuracy(_as_images(test_images, "test_images"), test_labels)
+    return {"train_accuracy": accuracy(X, y), "test_accuracy": test, "final_loss": last}
+
+
+def _fit_one(task: TextureTask, width: int, depth: int, epochs: int, lr: float, seed: int):
+    """Train TextureCNN(width, depth) on half of ``task`` (stratified), test on the rest."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    train = np.zeros(len(task.labels), dtype=bool)
+    for c in np.unique(task.labels):
+        idx = rng.permutation(np.flatnonzero(task.labels == c))
+        train[idx[: len(idx) // 2]] = True
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = TextureCNN(width, depth, n_classes=len(task.values))
+        out = fit_classifier(
+            model,
+            task.images[train],
+            task.labels[train],
+            test_images=task.images[~train],
+            test_labels=task.labels[~train],
+            epochs=epochs,
+            lr=lr,
+            seed=seed,
+            progress=False,
+        )
+    out["params"] = architecture_complexity(model)["params"]
+    return out
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """Accuracy a network family reaches on random labels (:func:`empirical_capacity`).
+
+    Attributes
+    ----------
+    accuracy : float
+        Mean training accuracy on random labels over seeds.
+    accuracies : tuple of float
+        One per seed.
+    chance : float
+        ``1 / n_classes``.
+    n_items, n_classes, epochs : int
+    """
+
+    accuracy: float
+    accuracies: tuple = field(repr=False)
+    chance: float
+    n_items: int
+    n_classes: int
+    epochs: int
+
+    @property
+    def memorised(self) -> float:
+        """Share of the items memorised beyond chance: ``(acc - chance) / (1 - chance)``."""
+        return (self.accuracy - self.chance) / (1 - self.chance)
+
+    def table(self):
+        """One row per seed: accuracy on random labels."""
+        import pandas as pd
+
+        return pd.DataFrame({"accuracy": list(self.accuracies)}).rename_axis("seed")
+
+    def plot(self, **kwargs):
+        """Accuracies per seed against chance."""
+        import plotly.graph_objects as go
+
+        fig = go.Figure(go.Bar(y=list(self.accuracies), marker_color=palette(1)[0]))
+        fig.add_hline(y=self.chance, line_dash="dash", annotation_text="chance")
+        fig.update_layout(
+            title="Training accuracy on random labels", xaxis_title="seed",
+            yaxis_title="accuracy", yaxis_range=[0, 1], autosize=True, height=320, **kwargs,
+        )  # fmt: skip
+        return fig
+
+
+def empirical_capacity(
+    module_factory: Callable[[], Any],
+    X,
+    *,
+    n_classes: int = 2,
+    epochs: int = 60,
+    lr: float = 0.01,
+    batch_size: int = 16,
+    n_seeds: int = 1,
+    seed=0,
+    device="cpu",
+    progress: bool = True,
+) -> CapacityResult:
+    """Training accuracy a network reaches on random labels (Zhang et al. 2017).
+
+    A network that fits random labels of ``n`` items has the capacity to
+    memorise ``n`` items; the accuracy it reaches in a fixed training budget
+    is an empirical, architecture-and-optimiser capacity, complementary to
+    the VC bound of :func:`architecture_complexity`.
+
+    Parameters
+    ----------
+    module_factory : callable
+        ``module_factory()`` returns a fresh ``torch.nn.Module`` mapping
+        ``X``'s items to ``n_classes`` logits (e.g.
+        ``functools.partial(TextureCNN, 8, 2)``).
+    X : array_like, shape (n, H, W) or (n, C, H, W)
+        Inputs (their content does not matter: the labels are random).
+    n_classes : int
+        Number of random classes (chance is ``1 / n_classes``).
+    epochs, lr, batch_size :
+        Training budget (see :func:`fit_classifier`).
+    n_seeds : int
+        Repeats with different labels, initialisations and batch orders.
+    seed : int or numpy.random.Generator
+        Keyword-only.
+    device : str or torch.device
+    progress : bool
+        A bar over seeds.
+
+    Returns
+    -------
+    CapacityResult
+        ``.accuracy`` (mean over seeds), ``.accuracies``, ``.chance``.
+    """
+    import torch
+
+    if not callable(module_factory):
+        raise TypeError("`module_factory` must be callable and return a new torch.nn.Module.")
+    X = _as_images(X, "X")
+    n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+    n_seeds = check_positive_int(n_seeds, "n_seeds")
+    base = torch_seed(seed)
+    accs = []
+    for s in tqdm(range(n_seeds), desc="random labels", disable=not progress):
+        s = base + s
+        labels = np.random.default_rng(s).integers(0, n_classes, len(X))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(s)
+            model = module_factory()
+            out = fit_classifier(
+                model, X, labels, epochs=epochs, lr=lr, batch_size=batch_size, seed=s,
+                device=device, progress=False,
+            )  # fmt: skip
+        accs.append(out["train_accuracy"])
+    return CapacityResult(
+        float(np.mean(accs)), tuple(accs), 1.0 / n_classes, len(X), n_classes, epochs
+    )
+
+
+# --- sweeps and the matched-complexity frontier -----------------------------------
+
+
+def _check_archs(archs) -> list[tuple[int, int]]:
+    out = []
+    for a in archs:
+        if not (isinstance(a, (tuple, list)) and len(a) == 2):
+            raise TypeError(f"`archs` must hold (width, depth) pairs, got {a!r}.")
+        out.append((check_positive_int(a[0], "width"), check_positive_int(a[1], "depth")))
+    if not out:
+        raise ValueError("`archs` is empty: pass (width, depth) pairs, e.g. [(2, 1), (8, 2)].")
+    return out
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Test accuracy over task difficulty x architecture x seed (see :func:`sweep`).
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per fit: ``delta``, ``width``, ``depth``, ``params``,
+        ``seed``, ``test_accuracy``, ``train_accuracy``.
+    failures : dict
+        ``"delta=..., width=..., depth=..., seed=..."`` -> error, for fits that raised.
+    kind : str
+        Task family (``"fbf"`` or ``"mrw"``).
+    seconds : float
+        Wall time of the sweep.
+    """
+
+    runs: Any = field(repr=False)
+    failures: dict = field(default_factory=dict)
+    kind: str = "fbf"
+    seconds: float = float("nan")
+
+    def table(self):
+        """Mean, standard error and count of the test accuracy per (delta, architecture)."""
+        g = self.runs.groupby(["delta", "width", "depth", "params"])["test_accuracy"]
+        t = g.agg(["mean", "std", "count"]).reset_index()
+        t["se"] = t["std"].fillna(0.0) / np.sqrt(t["count"])
+        return t.sort_values(["delta", "params"], ascending=[False, True]).reset_index(drop=True)
+
+    def frontier(self):
+        """The matched complexity: for each difficulty, the smallest architecture
+        (fewest parameters) whose mean accuracy is within one standard error of
+        the best one's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per ``delta`` (easiest first): the chosen ``width``,
+            ``depth``, ``params``, its ``mean`` and ``se``, and the best mean
+            ``best_mean`` / ``best_se``.
+        """
+        import pandas as pd
+
+        rows = []
+        for delta, t in self.table().groupby("delta", sort=False):
+            best = t.loc[t["mean"].idxmax()]
+            ok = t[t["mean"] >= best["mean"] - best["se"]].sort_values("params")
+            pick = ok.iloc[0]
+            rows.append(
+                {
+                    "delta": delta,
+                    "width": int(pick["width"]),
+                    "depth": int(pick["depth"]),
+                    "params": int(pick["params"]),
+                    "mean": pick["mean"],
+                    "se": pick["se"],
+                    "best_mean": best["mean"],
+                    "best_se": best["se"],
+                }
+            )
+        return pd.DataFrame(rows).sort_values("delta", ascending=False).reset_index(drop=True)
+
+    def plot(self, **kwargs):
+        """Heatmap of mean test accuracy (difficulty x architecture) with the frontier."""
+        import plotly.graph_objects as go
+
+        t = self.table()
+        archs = t[["width", "depth", "params"]].drop_duplicates().sort_values("params")
+        labels = [f"w{w} d{d} ({p})" for w, d, p in archs.itertuples(index=False)]
+        deltas = sorted(t["delta"].unique(), reverse=True)
+        z = np.full((len(deltas), len(archs)), np.nan)
+        text = np.full(z.shape, "", dtype=object)
+        for r in t.itertuples(index=False):
+            i = deltas.index(r.delta)
+            j = list(archs["params"]).index(r.params)
+            z[i, j] = r.mean
+            text[i, j] = f"{r.mean:.2f}±{r.se:.2f}"
+        ylab = [f"Δ={d:g}" for d in deltas]
+        fig = go.Figure(
+            go.Heatmap(
+                z=z, x=list(range(len(labels))), y=list(range(len(deltas))), text=text,
+                texttemplate="%{text}", colorscale="Viridis", zmin=0.5 if len(deltas) else 0,
+                zmax=1.0, colorbar=dict(title="test accuracy"),
+            )
+        )  # fmt: skip
+        fr = self.frontier()
+        fx = [list(archs["params"]).index(p) for p in fr["params"]]
+        fy = [deltas.index(d) for d in fr["delta"]]
+        fig.add_trace(
+            go.Scatter(
+                x=fx, y=fy, mode="lines+markers", name="matched complexity",
+                line=dict(color=palette(4)[3], width=3), marker=dict(size=12, symbol="star"),
+            )
+        )  # fmt: skip
+        fig.update_layout(
+            title=f"Test accuracy ({self.kind}): difficulty x architecture, frontier ★",
+            xaxis=dict(tickvals=list(range(len(labels))), ticktext=labels,
+                       title="architecture (width, depth, parameters)"),
+            yaxis=dict(tickvals=list(range(len(deltas))), ticktext=ylab,
+                       title="class step (smaller is harder)"),
+            legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
+            autosize=True, height=420, **kwargs,
+        )  # fmt: skip
+        return fig
+
+    def __repr__(self) -> str:
+        r = self.runs
+        return (
+            f"SweepResult({self.kind}, {len(r)} fits: {r['delta'].nunique()} difficulties x "
+            f"{r[['width', 'depth']].drop_duplicates().shape[0]} architectures x "
+            f"{r['seed'].nunique()} seeds, {len(self.failures)} failed, {self.seconds:.0f} s)"
+        )
+
+
+def _sweep_point(point: tuple, kind: str, n_per_class: int, size: int, epochs: int, lr: float):
+    delta, width, depth, seed = point
+    task = texture_task(kind, delta, n_per_class=n_per_class, size=size, seed=seed)
+    out = _fit_one(task, width, depth, epochs, lr, seed)
+    return {"delta": delta, "width": width, "depth": depth, "seed": seed, **out}
+
+
+def sweep(
+    deltas: Iterable[float],
+    archs: Iterable[tuple[int, int]],
+    seeds: int | Iterable[int] = 3,
+    *,
+    kind: str = "fbf",
+    n_per_class: int = 64,
+    size: int = 32,
+    epochs: int = 30,
+    lr: float = 0.01,
+    executor: Any = None,
+    progress: bool = True,
+) -> SweepResult:
+    """Test accuracy of :class:`TextureCNN` over difficulty x architecture x seed.
+
+    For each seed and ``delta`` a fresh :func:`texture_task` is drawn (two
+    classes, ``n_per_class`` textures each), split in halves (stratified),
+    and each architecture is trained on one half and tested on the other.
+
+    Parameters
+    ----------
+    deltas : iterable of float
+        Class steps (``H`` steps for ``"fbf"``, ``lam`` steps for ``"mrw"``).
+    archs : iterable of (width, depth)
+        Architectures of :class:`TextureCNN`.
+    seeds : int or iterable of int
+        Repeats (an int ``n`` means ``range(n)``); the seed draws the task,
+        the split, the initialisation and the batch order.
+    kind, n_per_class, size :
+        Task family and size (see :func:`texture_task`).
+    epochs, lr :
+        Training budget (see :func:`fit_classifier`).
+    executor : None, str, distributed.Client or concurrent.futures.Executor
+        Where fits run (:func:`textures_nb.batch.open_executor`); None runs
+        them here, in series. A failing fit is reported in ``.failures``.
+    progress : bool
+        A bar over fits.
+
+    Returns
+    -------
+    SweepResult
+        ``.runs``, ``.table()``, ``.frontier()``, ``.plot()``.
+    """
+    import functools
+
+    import pandas as pd
+
+    from textures_nb._shared.repeat import check_seeds
+
+    deltas = [check_in_range(d, "deltas", 0.0, 1.0) for d in deltas]
+    if not deltas:
+        raise ValueError("`deltas` is empty: pass class steps, e.g. [0.3, 0.1, 0.03].")
+    archs = _check_archs(archs)
+    seeds = check_seeds(seeds)
+    points = [(d, w, dp, s) for s in seeds for d in deltas for (w, dp) in archs]
+    fn = functools.partial(
+        _sweep_point, kind=kind, n_per_class=n_per_class, size=size, epochs=epochs, lr=lr
+    )
+    from textures_nb.runner import open_executor
+
+    t0 = time.perf_counter()
+    rows, failures = [], {}
+    with open_executor(executor) as pool:
+        if pool is None:
+            results = ((p, _call(fn, p)) for p in points)
+        else:
+            futures = [(p, pool.submit(_call, fn, p)) for p in points]
+            results = ((p, f.result()) for p, f in futures)
+        for p, (ok, value) in tqdm(results, total=len(points), desc="sweep", disable=not progress):
+            if ok:
+                rows.append(value)
+            else:
+                failures[f"delta={p[0]}, width={p[1]}, depth={p[2]}, seed={p[3]}"] = value
+    if not rows:
+        raise RuntimeError(f"every fit failed; first: {next(iter(failures.items()))}")
+    return SweepResult(pd.DataFrame(rows), failures, kind, time.perf_counter() - t0)
+
+
+def _call(fn, point):
+    try:
+        return True, fn(point)
+    except Exception as exc:  # reported, never loses the other fits
+        return False, f"{type(exc).__name__}: {exc}"
+
+
+def sweep_from_summary(table, column: str = "sweep runs", *, kind: str = "fbf") -> SweepResult:
+    """Gather the fits recorded by a batch of notebook runs into one :class:`SweepResult`.
+
+    Each run of notebook 09 records its fits with
+    ``record("sweep runs", result.runs.to_dict("records"))``;
+    :func:`textures_nb.batch.summary` gives one row per run, and this puts
+    their fits together (failed runs are listed in ``.failures``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`textures_nb.batch.summary` of the batch folder.
+    column : str
+        The recorded column holding each run's list of fits.
+    kind : str
+        Task family, for the labels.
+    """
+    import pandas as pd
+
+    if column not in getattr(table, "columns", ()):
+        raise ValueError(
+            f"`table` has no column {column!r}; pass textures_nb.batch.summary(out_dir) of runs "
+            "that recorded it."
+        )
+    rows, failures = [], {}
+    errors = table["error"] if "error" in table.columns else [None] * len(table)
+    for rid, value, error in zip(table["run_id"], table[column], errors, strict=True):
+        if isinstance(value, list):
+            rows += value
+        else:
+            failures[str(rid)] = str(error or "no fits recorded")
+    if not rows:
+        raise ValueError("no run recorded any fit; check the batch's status column.")
+    seconds = float(pd.to_numeric(table.get("seconds"), errors="coerce").sum())
+    return SweepResult(pd.DataFrame(rows), failures, kind, seconds)
+
+
+#: Settings of the real sweep (notebook 09 with ``full = True``), one batch run per seed.
+FULL_SWEEP: dict[str, Any] = {
+    "deltas": [0.3, 0.2, 0.1, 0.05, 0.03],
+    "widths": [1, 2, 4, 8, 8, 16],
+    "depths": [1, 1, 2, 2, 3, 3],
+    "n_per_class": 64,
+    "size": 64,
+    "epochs": 60,
+}
+
+
+def batch_sweep(
+    notebook,
+    out_dir,
+    seeds: int | Iterable[int] = 10,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    kind: str = "fbf",
+    executor: Any = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> SweepResult:
+    """Run the sweep as a batch of notebook runs (:func:`textures_nb.batch.run_grid`).
+
+    One run of ``notebook`` (notebook 09) per seed, each with ``full=False``,
+    ``n_seeds=1`` and ``settings``; every run records its fits and
+    :func:`sweep_from_summary` gathers them. Runs that finished are skipped
+    when the call is repeated (resumable), and a Dask scheduler address as
+    ``executor`` spreads them over a cluster.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        ``notebooks/09_complexity_matching.ipynb``.
+    out_dir : str or Path
+        Batch folder (one subfolder per run).
+    seeds : int or iterable of int
+        One run per seed (an int ``n`` means ``range(n)``).
+    settings : mapping, optional
+        Notebook parameters of every run (default :data:`FULL_SWEEP`).
+    kind : str
+        Task family.
+    executor, workers, progress :
+        See :func:`textures_nb.batch.run_grid`.
+
+    Returns
+    -------
+    SweepResult
+    """
+    from textures_nb._shared.repeat import check_seeds
+    from textures_nb.runner import run_grid, summary
+
+    params = {**FULL_SWEEP, **(settings or {}), "full": False, "n_seeds": 1, "kind": kind}
+    run_grid(
+        notebook,
+        {"seed": check_seeds(seeds)},
+        out_dir,
+        executor,
+        parameters=params,
+        workers=workers,
+        progress=progress,
+    )
+    return sweep_from_summary(summary(out_dir), kind=kind)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)

@@ -112,3 +112,22 @@ def test_png_round_trip():
     assert to_uint8(np.full((4, 4), 7.0)).max() == 0  # flat image: no division by zero
     with pytest.raises(ValueError, match="`image`"):
         png_bytes(np.zeros((2, 3, 4, 5)))
+
+
+@pytest.mark.parametrize(
+    "w, h, visible, std, problem",
+    [
+        (150, 150, 1.0, 30.0, None),
+        (822, 23, 1.0, 30.0, None),  # a thin band of class colours is meant to be thin
+        (2, 2, 1.0, 30.0, "too small"),  # notebook 05's strip before the fix
+        (50, 50, 1.0, 30.0, "too small"),  # 05's neighbours before the fix
+        (120, 40, 1.0, 30.0, "too small"),
+        (150, 150, 0.0, 0.0, "cut off"),
+        (150, 150, 1.0, 0.5, "blank"),
+    ],
+)
+def test_browser_panel_rules(w, h, visible, std, problem):
+    from textures_nb.runner.gallery import Panel
+
+    found = Panel(cell=0, label="x", width=w, height=h, visible_fraction=visible, std=std).problem
+    assert (found is None) if problem is None else found.startswith(problem)

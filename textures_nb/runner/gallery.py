@@ -211,7 +211,9 @@ class Panel:
     def problem(self) -> str | None:
         if self.visible_fraction < 0.98:
             return f"cut off by the output area ({100 * self.visible_fraction:.0f} % visible)"
-        if min(self.width, self.height) < MIN_PANEL_PX:
+        short, long = sorted((self.width, self.height))
+        # a thin band (e.g. class colours along a matrix) is meant to be thin
+        if short < MIN_PANEL_PX and (long < MIN_PANEL_PX or long < 4 * max(short, 1)):
             return f"too small to see ({self.width:.0f} x {self.height:.0f} px)"
         if self.std < BLANK_STD:
             return f"blank (grey-level std {self.std:.1f} / 255)"
@@ -285,6 +287,9 @@ class NotebookView:
 
 
 _JS_NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+# Image panels: heatmap and image traces (trace layers are "mlayer"s; layout images,
+# such as thumbnails at an embedding's points, are markers and not checked).
+_PANELS = ".heatmaplayer.mlayer image, .imagelayer.mlayer image"
 
 _JS_KERNEL_IDLE = f"""() => {{
   const nb = window.jupyterapp && {_JS_NOTEBOOK};
@@ -327,7 +332,7 @@ _JS_LAYOUT = f"""() => {{
       figures.push({{cell: i, title: t ? t.textContent : '',
         width: svg ? svg.getBoundingClientRect().width : 0,
         area: box(area)}});
-      p.querySelectorAll('.heatmaplayer.mlayer image, .imagelayer.mlayer image').forEach((im, k) => {{
+      p.querySelectorAll('{_PANELS}').forEach((im, k) => {{
         panels.push({{cell: i, label: (t ? t.textContent : 'figure') + ' #' + (k + 1),
           box: box(im), area: box(area)}});
       }});
@@ -522,7 +527,7 @@ def _panel_std(page, p: dict) -> float:
       const items = [];
       cell.querySelectorAll('.js-plotly-plot').forEach(pl => {{
         const t = pl.querySelector('.gtitle');
-        pl.querySelectorAll('.heatmaplayer.mlayer image, .imagelayer.mlayer image').forEach((im, k) => {{
+        pl.querySelectorAll('{_PANELS}').forEach((im, k) => {{
           items.push([(t ? t.textContent : 'figure') + ' #' + (k + 1), im, pl]);
         }});
       }});

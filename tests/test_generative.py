@@ -15,6 +15,7 @@ rare.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
@@ -308,7 +309,10 @@ def test_repeat_training_keeps_good_seeds_and_parallel_matches_serial(fields, tm
     tab = rep.table()
     assert list(tab.index) == [0, 1, 2] and tab.loc[2, "error"].startswith("ValueError")
     np.testing.assert_allclose(tab.loc[0, "loss_g"], rep.runs[0].losses["loss_g"][-1:].mean())
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    # a "spawn" pool: a forked child of a process whose OpenMP pool has more than one
+    # thread deadlocks in its first torch call (seen with OMP_NUM_THREADS=2)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         par = gen.repeat_training(fields, cfg, [1], executor=pool, progress=False)
     np.testing.assert_allclose(par.runs[1].sample(3), rep.runs[1].sample(3), rtol=1e-5, atol=1e-6)
     # one rule with confidence.repeat: seeds are distinct non-negative ints

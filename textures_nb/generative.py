@@ -1159,7 +1159,10 @@ def repeat_training(
         Each worker uses torch's default thread count: with ``k`` workers on
         ``c`` cores, set ``torch.set_num_threads(c // k)`` in the workers'
         ``initializer`` to avoid oversubscription (a worker's thread count is
-        part of what "same seed, same bits" requires, see :func:`train`).
+        part of what "same seed, same bits" requires, see :func:`train`). Give
+        a process pool the "spawn" start method
+        (``mp_context=multiprocessing.get_context("spawn")``): a child forked
+        from a process whose torch uses several OpenMP threads can deadlock.
     checkpoint_dir : str or Path, optional
         Folder of per-seed checkpoints ``seed<k>.pt``: re-running resumes
         interrupted trainings.

@@ -92,6 +92,15 @@ def test_palette_gives_distinct_colours():
         colours = palette(n)
         assert len(colours) == n and len({c.lower() for c in colours}) == n
     assert palette(12)[:10] == palette(10)  # growing n keeps the first colours
+    # told apart at a glance: no two of 24 colours closer than D3's closest pair
+    # ("redmean" RGB distance 113), none close to the white background
+    from itertools import combinations
+
+    from textures_nb._shared.display import _distance, _rgb
+
+    rgb = [_rgb(c) for c in palette(24)]
+    assert min(_distance(a, b) for a, b in combinations(rgb, 2)) >= 110
+    assert min(_distance(a, (255, 255, 255)) for a in rgb) >= 140
     with pytest.raises(ValueError, match="`n`"):
         palette(-1)
 

@@ -21,23 +21,55 @@ _D3 = (
 )  # fmt: skip
 
 
-def _qualitative() -> tuple[str, ...]:
-    from plotly.colors import qualitative
+def _rgb(c: str) -> tuple[int, int, int]:
+    c = c.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
-    seen, out = set(), []
-    for c in (*_D3, *qualitative.Dark24, *qualitative.Light24, *qualitative.Alphabet):
-        if c.lower() not in seen:
-            seen.add(c.lower())
-            out.append(c)
-    return tuple(out)
+
+def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """Perceptual-ish RGB distance ("redmean" weighting)."""
+    rm = (a[0] + b[0]) / 2
+    dr, dg, db = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return ((2 + rm / 256) * dr * dr + 4 * dg * dg + (2 + (255 - rm) / 256) * db * db) ** 0.5
+
+
+_ORDERED: tuple[str, ...] | None = None
+
+
+def _qualitative() -> tuple[str, ...]:
+    """D3's 10 colours, then plotly's Dark24, Light24 and Alphabet colours, each next
+    one the farthest from those already taken (so the 11th colour is not a second blue)."""
+    global _ORDERED
+    if _ORDERED is None:
+        from plotly.colors import qualitative
+
+        pool, seen = [], {c.lower() for c in _D3}
+        for c in (*qualitative.Dark24, *qualitative.Light24, *qualitative.Alphabet):
+            if c.lower() not in seen:
+                seen.add(c.lower())
+                pool.append(c)
+        chosen = list(_D3)
+        # white and plotly's plot background count as taken: no colour close to them
+        taken = [*chosen, "#ffffff", "#e5ecf6"]
+        nearest = [min(_distance(_rgb(c), _rgb(t)) for t in taken) for c in pool]
+        while pool:
+            k = max(range(len(pool)), key=nearest.__getitem__)
+            c = pool.pop(k)
+            nearest.pop(k)
+            chosen.append(c)
+            new = _rgb(c)
+            nearest = [min(d, _distance(_rgb(x), new)) for d, x in zip(nearest, pool, strict=True)]
+        _ORDERED = tuple(chosen)
+    return _ORDERED
 
 
 def palette(n: int) -> list[str]:
     """``n`` distinct colours as ``#rrggbb`` strings.
 
-    The first 10 are the D3/Plotly defaults; then plotly's Dark24, Light24 and
-    Alphabet palettes (duplicates removed): more than 60 distinct colours. Past
-    that, evenly spaced hues (still distinct, less easy to tell apart).
+    The first 10 are the D3/Plotly defaults; then colours of plotly's Dark24,
+    Light24 and Alphabet palettes, each the farthest from those already taken
+    (more than 60 distinct colours; ``palette(n)`` starts with ``palette(m)`` for
+    ``m < n``). Past that, evenly spaced hues (distinct, less easy to tell apart).
 
     Parameters
     ----------

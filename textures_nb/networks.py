@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import check_in_range, check_positive_int
+from ._checks import check_in_range, check_positive_int, torch_seed
 from ._shared.spectral import hann, radius_angle
 
 __all__ = [
@@ -171,7 +171,7 @@ class RandomMultiscaleNet(nn.Module):
         statistics.
     kernel_size : int, default 5
         Filter support in samples (odd).
-    seed : int, default 0
+    seed : int or numpy.random.Generator, default 0
         Seed of the random weights and biases.
 
     Attributes
@@ -200,7 +200,7 @@ class RandomMultiscaleNet(nn.Module):
         n_scales: int = 5,
         n_filters: int = 32,
         kernel_size: int = 5,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
     ) -> None:
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "in_channels")
@@ -212,7 +212,7 @@ class RandomMultiscaleNet(nn.Module):
         self.kernel_size = check_positive_int(kernel_size, "kernel_size", minimum=2)
         if self.kernel_size % 2 == 0:
             raise ValueError(f"`kernel_size` must be odd, got {kernel_size}; use e.g. 3, 5 or 7.")
-        self.seed = int(seed)
+        self.seed = torch_seed(seed)
         self.receptive_field = (self.kernel_size + 2) * 2 ** (self.n_scales - 1)
         self.min_size = self.receptive_field
         gen = torch.Generator().manual_seed(self.seed)
@@ -658,19 +658,23 @@ class SlicedWassersteinLoss(nn.Module):
         Feature maps of the target (batch of one).
     n_directions : int, optional
         Random directions per layer (default ``K_l``).
-    seed : int, default 0
+    seed : int or numpy.random.Generator, default 0 (keyword-only)
         Seed of the directions.
     """
 
     def __init__(
-        self, target_features: Sequence[Tensor], n_directions: int | None = None, seed: int = 0
+        self,
+        target_features: Sequence[Tensor],
+        n_directions: int | None = None,
+        *,
+        seed: int | np.random.Generator = 0,
     ) -> None:
         super().__init__()
         self.targets = [f.detach()[0].flatten(1) for f in target_features]  # (K_l, N_l)
         self.n_directions = (
             None if n_directions is None else check_positive_int(n_directions, "n_directions")
         )
-        self.generator = torch.Generator().manual_seed(int(seed))
+        self.generator = torch.Generator().manual_seed(torch_seed(seed))
         self.directions: list[Tensor] = []
         self.resample()
 

@@ -188,6 +188,23 @@ def test_periodic_multifractal_vs_gaussian_counterpart_is_flagged():
     assert sum(multiscale) >= MIN_DETECT_90 - 1
 
 
+def test_heterogeneous_synthesis_needs_the_sample_null():
+    """Half of the synthesis from another process (H = 0.3) or a flat patch: the sample-only
+    null flags it; the default null from both textures still runs (flat windows skipped)."""
+    x = fbf((256, 256), 0.7, seed=0)
+    half = fbf((256, 256), 0.7, seed=1)
+    half[:, :128] = fbf((256, 128), 0.3, seed=3)
+    flat = fbf((256, 256), 0.7, seed=1)
+    flat[:40, :40] = 0.0
+    for y in (half, flat):
+        rep = compare(x, y, null="sample", progress=False)
+        assert rep.different and rep.options["null"] == "sample"
+    rep = compare(x, flat, progress=False)
+    assert np.isfinite(list(rep.statistic.values())).all()
+    with pytest.raises(ValueError, match="null"):
+        compare(x, half, null="synthesis")
+
+
 def test_reproducible_by_seed():
     a, b = _crops("mrw1d", 7)
     b = b + 0.05 * np.random.default_rng(0).standard_normal(b.shape)

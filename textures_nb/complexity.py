@@ -867,9 +867,10 @@ class TextureCNN(nn.Module):
 
     Each block is a 3x3 convolution, ReLU and 2x2 average pooling (stride
     2); then a global average of ``log(1 + features**2)`` (log-energies,
-    the statistics that tell roughness apart), standardised over the batch
-    (``BatchNorm1d`` without affine terms, so that a few steps suffice) and a
-    linear layer to ``n_classes`` logits.
+    the statistics that tell roughness apart) and a linear layer to
+    ``n_classes`` logits. No batch normalisation: with a few dozen
+    training textures, its batch statistics let the network fit in training
+    mode what it cannot reproduce with running statistics at test time.
 
     Parameters
     ----------
@@ -905,11 +906,10 @@ class TextureCNN(nn.Module):
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
-        self.norm = nn.BatchNorm1d(width, affine=False)
         self.head = nn.Linear(width, n_classes)
 
     def forward(self, x):
-        return self.head(self.norm(self.flatten(self.pool(torch.log1p(self.features(x) ** 2)))))
+        return self.head(self.flatten(self.pool(torch.log1p(self.features(x) ** 2))))
 
 
 def _as_images(images, name: str = "images") -> np.ndarray:
@@ -1172,12 +1172,15 @@ class SweepResult:
         Task family (``"fbf"`` or ``"mrw"``).
     seconds : float
         Wall time of the sweep.
+    chance : float
+        Accuracy of guessing (``1 / n_classes``).
     """
 
     runs: Any = field(repr=False)
     failures: dict = field(default_factory=dict)
     kind: str = "fbf"
     seconds: float = float("nan")
+    chance: float = 0.5
 
     def table(self):
         """Mean, standard error and count of the test accuracy per (delta, architecture)."""
@@ -1195,8 +1198,10 @@ class SweepResult:
         -------
         pandas.DataFrame
             One row per ``delta`` (easiest first): the chosen ``width``,
-            ``depth``, ``params``, its ``mean`` and ``se``, and the best mean
-            ``best_mean`` / ``best_se``.
+            ``depth``, ``params``, its ``mean`` and ``se``, the best mean
+            ``best_mean`` / ``best_se``, and ``learnable``: whether the best
+            mean exceeds chance by more than two standard errors (where it
+            does not, no architecture helps and the smallest is "enough").
         """
         import pandas as pd
 
@@ -1215,6 +1220,7 @@ class SweepResult:
                     "se": pick["se"],
                     "best_mean": best["mean"],
                     "best_se": best["se"],
+                    "learnable": bool(best["mean"] - 2 * best["se"] > self.chance),
                 }
             )
         return pd.DataFrame(rows).sort_values("delta", ascending=False).reset_index(drop=True)
@@ -1243,22 +1249,32 @@ class SweepResult:
             )
         )  # fmt: skip
         fr = self.frontier()
-        fx = [list(archs["params"]).index(p) for p in fr["params"]]
-        fy = [deltas.index(d) for d in fr["delta"]]
+        fx = np.array([list(archs["params"]).index(p) for p in fr["params"]])
+        fy = np.array([deltas.index(d) for d in fr["delta"]])
+        ok = fr["learnable"].to_numpy()
+        colours = palette(4)
         fig.add_trace(
             go.Scatter(
-                x=fx, y=fy, mode="lines+markers", name="matched complexity",
-                line=dict(color=palette(4)[3], width=3), marker=dict(size=12, symbol="star"),
+                x=fx[ok], y=fy[ok], mode="lines+markers", name="matched complexity",
+                line=dict(color=colours[3], width=3),
+                marker=dict(size=16, symbol="star-open", line=dict(width=2)),
             )
         )  # fmt: skip
+        if (~ok).any():
+            fig.add_trace(
+                go.Scatter(
+                    x=fx[~ok], y=fy[~ok], mode="markers", name="at chance: no network helps",
+                    marker=dict(size=14, symbol="x-open", color=colours[1], line=dict(width=2)),
+                )
+            )  # fmt: skip
         fig.update_layout(
-            title=f"Test accuracy ({self.kind}): difficulty x architecture, frontier ★",
+            title=f"Test accuracy ({self.kind}): difficulty x architecture",
             xaxis=dict(tickvals=list(range(len(labels))), ticktext=labels,
                        title="architecture (width, depth, parameters)"),
             yaxis=dict(tickvals=list(range(len(deltas))), ticktext=ylab,
                        title="class step (smaller is harder)"),
-            legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
-            autosize=True, height=420, **kwargs,
+            legend=dict(x=0.01, y=1.0, yanchor="bottom", orientation="h"),
+            showlegend=True, autosize=True, height=440, **kwargs,
         )  # fmt: skip
         return fig
 

@@ -92,7 +92,7 @@ html_theme_options = {
 }
 # notebook pages drop the left sidebar (the notebooks are in the top bar and the
 # previous/next links) so that figures sized for JupyterLab's ~1000 px fit
-html_sidebars = {"notebooks/*": []}
+html_sidebars = {"notebooks/*": [], "cite": [], "benchmarks": [], "notebooks": []}
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None

@@ -334,8 +334,18 @@ def _summary(nb) -> tuple[str, str]:
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     lines = first.strip().splitlines()
     title = lines[0].lstrip("# ").strip() if lines else ""
-    blurb = next((ln.strip()[2:] for ln in lines if ln.strip().startswith("- ")), "")
-    blurb = re.sub(r"[`*]", "", blurb)
+    blurb, inside = [], False
+    for ln in lines:  # the first bullet with its continuation lines
+        if ln.strip().startswith("- "):
+            if inside:
+                break
+            inside = True
+            blurb.append(ln.strip()[2:])
+        elif inside and ln.startswith((" ", "\t")) and ln.strip():
+            blurb.append(ln.strip())
+        elif inside:
+            break
+    blurb = re.sub(r"[`*]", "", " ".join(blurb)).rstrip(";,.:")
     return title, blurb
 
 

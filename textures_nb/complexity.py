@@ -519,8 +519,10 @@ def plot_misclustering(table, *, title: str = "Predicted vs achieved misclusteri
         )  # fmt: skip
     fig.update_layout(
         title=title, xaxis_title="separation / spread (Δ / σ)",
-        yaxis=dict(type="log", title="misclustering rate"), autosize=True, height=420,
-        legend=dict(x=0.99, y=0.99, xanchor="right", bgcolor="rgba(255,255,255,0.7)"),
+        yaxis=dict(type="log", title="misclustering rate (0 drawn at 1e-4)",
+                   exponentformat="power"),
+        autosize=True, height=420,
+        legend=dict(x=0.01, y=0.01, yanchor="bottom", bgcolor="rgba(255,255,255,0.7)"),
         **kwargs,
     )  # fmt: skip
     return fig
@@ -1250,7 +1252,7 @@ class SweepResult:
         )  # fmt: skip
         fr = self.frontier()
         fx = np.array([list(archs["params"]).index(p) for p in fr["params"]])
-        fy = np.array([deltas.index(d) for d in fr["delta"]])
+        fy = np.array([deltas.index(d) for d in fr["delta"]]) + 0.3  # above the cell's text
         ok = fr["learnable"].to_numpy()
         colours = palette(4)
         fig.add_trace(
@@ -1263,7 +1265,7 @@ class SweepResult:
         if (~ok).any():
             fig.add_trace(
                 go.Scatter(
-                    x=fx[~ok], y=fy[~ok], mode="markers", name="at chance: no network helps",
+                    x=fx[~ok], y=fy[~ok], mode="markers", name="best not above chance (2 se)",
                     marker=dict(size=14, symbol="x-open", color=colours[1], line=dict(width=2)),
                 )
             )  # fmt: skip

@@ -1294,9 +1294,14 @@ def synthesize(
           phases would recreate the artefact and adding it back unchanged
           would copy the sample's large-scale layout into every surrogate.
           The surrogate has the sample's mean and ``p``'s spectrum (the
-          sample's without the cross); its variance is ``p``'s, smaller than
-          the sample's by the energy of ``s`` (a third of the variance of a
-          256 x 256 fBf crop with H = 0.7, little for a rough texture).
+          sample's without the cross); its variance is ``p``'s: measured on
+          256 x 256 crops, 31 % of the sample's for an fBf with H = 0.7 and
+          24 % for a 2D MRW field (their variance sits in the largest scales,
+          where the crop's trend and the ramp ``s`` overlap), 99-107 % for the
+          grass and brick photographs. The finer scales are kept: the
+          surrogate of an fBf crop is flagged by :func:`textures_nb.quality.
+          compare` as often as chance (0 of 20 crops; 20 of 20 without the
+          decomposition).
           ``"iaaft"`` imposes ``p``'s sorted values. ``False`` randomises the
           sample as it is (for samples that are periodic already).
           ``"iaaft"``: ``n_iter`` (100).

@@ -18,7 +18,8 @@ Layouts (numpy, as everywhere in ``textures_nb``): a signal ``(T,)``; a
 multichannel signal ``(C, T)`` with ``dim=1``; a grayscale image ``(H, W)``; a
 multichannel image ``(C, H, W)``. Internally everything is ``(1, C, *spatial)``
 and standardised per channel (mean 0, std 1); outputs are restored to the
-target's mean and standard deviation.
+target's mean and standard deviation (``"phase"`` and ``"iaaft"``: those of its
+periodic component, see :func:`periodic_smooth`).
 
 Methods
 -------
@@ -211,8 +212,9 @@ class SynthesisResult:
     texture : ndarray
         The synthesis, in the target's layout (``(T,)``, ``(C, T)``,
         ``(H, W)`` or ``(C, H, W)``) at the requested ``size``, with the
-        target's per-channel mean and (except ``"phase"``, see
-        :func:`synthesize`) standard deviation.
+        target's per-channel mean and (except ``"phase"`` and ``"iaaft"``,
+        which keep the sample's periodic component, see :func:`synthesize`)
+        standard deviation.
     losses : list of float
         Loss after each iteration (``losses[0]`` is the initial noise, so
         ``len(losses) == n_iter + 1`` for optimised methods). For ``"iaaft"``,
@@ -1235,9 +1237,9 @@ def synthesize(
         The sample, finite values: a signal ``(T,)``, a multichannel signal
         ``(C, T)`` (with ``dim=1``), a grayscale image ``(H, W)`` or a
         multichannel image ``(C, H, W)``. Units are kept: the synthesis has
-        the sample's per-channel mean and standard deviation (``"phase"``:
-        the mean, and the standard deviation of the sample's periodic
-        component, see below).
+        the sample's per-channel mean and standard deviation (``"phase"``
+        and ``"iaaft"``: the mean, and the standard deviation of the
+        sample's periodic component, see below).
     method : {"gram", "swd", "vgg", "phase", "iaaft", "ps"}, default "gram"
         See the module docstring. ``"gram"``: Gram matrices of a random
         multiscale network; multichannel samples keep cross-channel statistics

@@ -334,7 +334,7 @@ def test_quality_compare_does_not_flag_surrogates_of_a_crop(method):
     Measured (256^2, H = 0.7, 20 seeds, 2026-12-02): phase 0/20 flagged, raw crop 20/20;
     iaaft 7/20 (the marginal index: imposing one realisation's histogram by rank
     ordering reshapes the increments; a periodic Gaussian field's own IAAFT surrogate is
-    flagged at a similar rate), raw crop 20/20.
+    flagged 5/20), raw crop 20/20. benchmarks/results_synthesis.md, section 5.
     """
     from textures_nb.quality import compare
 

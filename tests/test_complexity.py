@@ -317,3 +317,30 @@ def test_empirical_capacity_grows_with_size():
     assert np.median(big.accuracies) > 0.85
     assert big.accuracy > small.accuracy + 0.15
     assert len(repr(big)) < 300
+
+
+def test_sweep_from_summary_gathers_runs_and_failures():
+    import pandas as pd
+
+    from textures_nb.complexity import sweep_from_summary
+
+    fit = dict(delta=0.3, width=4, depth=2, params=198, train_accuracy=1.0, final_loss=0.1)
+    table = pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c"],
+            "status": ["ok", "ok", "failed"],
+            "seconds": [10.0, 12.0, 1.0],
+            "error": [None, None, "KeyboardInterrupt"],
+            "sweep runs": [
+                [{**fit, "seed": 0, "test_accuracy": 0.8}],
+                [{**fit, "seed": 1, "test_accuracy": 0.9}],
+                None,
+            ],
+        }
+    )
+    res = sweep_from_summary(table)
+    assert len(res.runs) == 2 and res.failures == {"c": "KeyboardInterrupt"}
+    row = res.table().iloc[0]
+    assert row["mean"] == pytest.approx(0.85) and row["se"] == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="no column"):
+        sweep_from_summary(table.drop(columns="sweep runs"))

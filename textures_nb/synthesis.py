@@ -99,6 +99,7 @@ from ._checks import (
     check_positive_int,
     torch_seed,
 )
+from ._shared.display import png_bytes
 from ._shared.layout import Layout, to_internal
 from ._shared.progress import tqdm
 from ._shared.spectral import band_index, binned_mean, hann, radius_angle
@@ -1703,24 +1704,19 @@ def plot_losses(results, *, title: str | None = "Loss per iteration"):
 
 def _png(a: np.ndarray, width: int, dim: int) -> bytes:
     """PNG bytes of an image, or of a signal drawn as lines, for an ipywidgets.Image."""
+    if dim == 2:
+        return png_bytes(_display_image(a if a.ndim == 3 else a[None]), width=width)
     from PIL import Image, ImageDraw
 
-    if dim == 1:
-        lines = np.atleast_2d(a)
-        h = 80 * lines.shape[0]
-        pil = Image.new("L", (width, h), 255)
-        draw = ImageDraw.Draw(pil)
-        xs = np.linspace(0, width - 1, lines.shape[1])
-        for c, line in enumerate(lines):
-            lo, hi = line.min(), line.max()
-            ys = 80 * c + 75 - 70 * (line - lo) / (hi - lo + 1e-12)
-            draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=0, width=1)
-    else:
-        img = _display_image(a if a.ndim == 3 else a[None])
-        lo, hi = np.percentile(img, [0.5, 99.5])
-        img = np.clip((img - lo) / (hi - lo + 1e-12) * 255, 0, 255)
-        pil = Image.fromarray(img.astype(np.uint8))
-        pil = pil.resize((width, max(1, round(width * pil.height / pil.width))))
+    lines = np.atleast_2d(a)
+    h = 80 * lines.shape[0]
+    pil = Image.new("L", (width, h), 255)
+    draw = ImageDraw.Draw(pil)
+    xs = np.linspace(0, width - 1, lines.shape[1])
+    for c, line in enumerate(lines):
+        lo, hi = line.min(), line.max()
+        ys = 80 * c + 75 - 70 * (line - lo) / (hi - lo + 1e-12)
+        draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=0, width=1)
     buf = io.BytesIO()
     pil.save(buf, format="PNG")
     return buf.getvalue()

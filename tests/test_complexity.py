@@ -42,13 +42,15 @@ def _mixture(seed: int, ratio: float, n: int = 1000, k: int = 2, d: int = 2):
 # --- task complexity -----------------------------------------------------------------
 
 
-def test_separable_set_n1_minimum_and_n3_zero():
-    # far-apart classes: the MST crosses once per extra class, N1 = 2 (k - 1) / n
+def test_separable_set_n1_zero_and_n3_zero():
+    # far-apart classes: the MST crosses once per extra class (unavoidable links):
+    # N1 = 0, Ho & Basu's count = 2 (k - 1) / n
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(size=(50, 3)) + 100 * c for c in range(3)])
     y = np.repeat(["a", "b", "c"], 50)
     tc = task_complexity(X, y)
-    assert tc["N1"] == pytest.approx(2 * 2 / 150)
+    assert tc["N1"] == 0.0
+    assert tc["N1_ho_basu"] == pytest.approx(2 * 2 / 150)
     assert tc["N3"] == 0.0
     assert tc["kmeans_misclustering"] == 0.0
     assert tc["fisher"] > 100
@@ -62,8 +64,21 @@ def test_identical_classes_are_hard():
     tc = task_complexity(X, y)
     assert 0.4 < tc["N3"] < 0.6
     assert tc["N1"] > 0.6
+    assert tc["N1"] <= tc["N1_ho_basu"] <= tc["N1"] + 0.05
     assert tc["fisher"] < 0.05
     assert not tc["conditions_hold"]
+
+
+def test_n1_counts_an_intruder():
+    # two separated classes, one item of class 1 planted inside class 0: the class
+    # is split in two pieces, the intruder and its neighbours are on the boundary
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + [20, 0]])
+    y = np.repeat([0, 1], 60)
+    assert task_complexity(X, y)["N1"] == 0.0
+    y[0] = 1
+    tc = task_complexity(X, y)
+    assert 1 / 120 < tc["N1"] <= tc["N1_ho_basu"]
 
 
 def test_n3_matches_sklearn_one_nn_leave_one_out():

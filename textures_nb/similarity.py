@@ -293,7 +293,7 @@ def _wavelet_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
 def _leaders_batch(batch: np.ndarray, wavelet: str, gamint: float) -> np.ndarray:
     from .multiscale import log_cumulants, max_scale
 
-    j2 = max_scale(min(batch.shape[1:]), wavelet=wavelet, ndim=batch.ndim - 1)
+    j2 = max_scale(min(batch.shape[1:]), wavelet=wavelet, dim=batch.ndim - 1)
     if j2 < 2:
         raise ValueError(
             f"images of shape {batch.shape[1:]} are too small for leader features with "

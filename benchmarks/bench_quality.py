@@ -13,8 +13,9 @@ and prints it). ``QUALITY_TRIALS`` (default 200) sets the trials per synthetic c
    ``phase`` synthesis of a non-periodic fBf crop (false alarms: must be free of the
    border artefact), a periodic multifractal field (lam = 0.3, 256^2) against its
    Gaussian same-spectrum counterpart (its exact periodic phase surrogate), phase
-   surrogates of a 1D MRW, a brick tile against another one rotated by 90 degrees, and
-   a fractional Brownian field whose H differs by 0.2 (power). Rates per index too
+   surrogates of a 1D MRW, a brick tile against another one rotated by 90 degrees,
+   a fractional Brownian field whose H differs by 0.2, and heterogeneous syntheses
+   (half of another H, or a flat patch; power). Rates per index too
    (adjusted p <= alpha), and a 95 % Wilson interval.
 3. Cost: ``compare`` on images of 128, 256, 512 pixels a side and on a 2^14 signal.
 
@@ -141,6 +142,19 @@ def _case(name: str, seed: int):
         a = _BRICK[r[0] : r[0] + 256, :256]
         b = _BRICK[r[1] : r[1] + 256, 256:]
         return a, np.rot90(b).copy()
+    if name == "heterogeneous: fBf H=0.7 synthesis with its left half H=0.3 (256^2)":
+        y = fbf((256, 256), 0.7, seed=seed + 10**6)
+        y[:, :128] = fbf((256, 128), 0.3, seed=seed + 2 * 10**6)
+        return fbf((256, 256), 0.7, seed=seed), y
+    if name == "heterogeneous: fBf H=0.7 synthesis with a flat 40^2 patch (256^2)":
+        y = fbf((256, 256), 0.7, seed=seed + 10**6)
+        y[:40, :40] = 0.0
+        return fbf((256, 256), 0.7, seed=seed), y
+    if name == "heterogeneous: fBm H=0.7 synthesis with its first half H=0.3 (2^14)":
+        y = fbm(2**14, 0.7, seed=seed + 10**6)
+        low = fbm(2**13, 0.3, seed=seed + 2 * 10**6)
+        y[: 2**13] = low * np.std(np.diff(y)) / np.std(np.diff(low))
+        return fbm(2**14, 0.7, seed=seed), y
     if name == "fBf H=0.7 vs H=0.5 (256^2)":
         return fbf((256, 256), 0.7, seed=seed), fbf((256, 256), 0.5, seed=seed + 10**6)
     raise ValueError(name)
@@ -157,6 +171,9 @@ CASES = [
     ("synthesize(method='phase') of MRW lam=0.2 (2^14)", ">= 90 %"),
     ("brick tile vs another rotated by 90 deg (256^2)", "(power)"),
     ("fBf H=0.7 vs H=0.5 (256^2)", ">= 95 %"),
+    ("heterogeneous: fBf H=0.7 synthesis with its left half H=0.3 (256^2)", ">= 90 %"),
+    ("heterogeneous: fBf H=0.7 synthesis with a flat 40^2 patch (256^2)", ">= 90 %"),
+    ("heterogeneous: fBm H=0.7 synthesis with its first half H=0.3 (2^14)", ">= 90 %"),
 ]
 
 

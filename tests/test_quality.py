@@ -188,21 +188,59 @@ def test_periodic_multifractal_vs_gaussian_counterpart_is_flagged():
     assert sum(multiscale) >= MIN_DETECT_90 - 1
 
 
-def test_heterogeneous_synthesis_needs_the_sample_null():
-    """Half of the synthesis from another process (H = 0.3) or a flat patch: the sample-only
-    null flags it; the default null from both textures still runs (flat windows skipped)."""
-    x = fbf((256, 256), 0.7, seed=0)
-    half = fbf((256, 256), 0.7, seed=1)
-    half[:, :128] = fbf((256, 128), 0.3, seed=3)
-    flat = fbf((256, 256), 0.7, seed=1)
+def _heterogeneous(seed: int):
+    """An fBf H = 0.7 sample and two heterogeneous syntheses of it: the left half an fBf
+    H = 0.3, or a flat 40 x 40 patch in an otherwise right field."""
+    x = fbf((256, 256), 0.7, seed=100 + seed)
+    half = fbf((256, 256), 0.7, seed=200 + seed)
+    half[:, :128] = fbf((256, 128), 0.3, seed=300 + seed)
+    flat = fbf((256, 256), 0.7, seed=200 + seed)
     flat[:40, :40] = 0.0
-    for y in (half, flat):
-        rep = compare(x, y, null="sample", progress=False)
-        assert rep.different and rep.options["null"] == "sample"
-    rep = compare(x, flat, progress=False)
+    return x, half, flat
+
+
+@pytest.mark.slow
+def test_heterogeneous_synthesis_is_flagged():
+    """The synthesis's windows differ from each other far more than the sample's (ln ratio
+    5-15, photographs and stationary fields below 2.3): the default null switches to the
+    sample's pairs and flags both defects, which a null from both textures hides."""
+    flags = {"half": [], "flat": []}
+    for s in range(N_TRIALS):
+        x, half, flat = _heterogeneous(s)
+        for name, y in (("half", half), ("flat", flat)):
+            rep = compare(x, y, seed=s, progress=False)
+            assert rep.options["null_used"] == "sample", (name, s, rep.options["dispersion"])
+            flags[name].append(rep.different)
+    assert all(sum(v) >= MIN_DETECT_90 for v in flags.values()), flags
+
+
+def test_null_options_on_a_heterogeneous_synthesis():
+    """``null="both"`` hides the H = 0.3 half (its own windows widen the null), ``"sample"``
+    and the default ``"auto"`` flag it; flat windows are skipped; unknown nulls raise."""
+    x, half, flat = _heterogeneous(0)
+    assert not compare(x, half, null="both", progress=False).different
+    rep = compare(x, half, null="sample", progress=False)
+    assert rep.different and rep.options["null"] == "sample"
+    rep = compare(x, half, progress=False)
+    assert rep.different and rep.options["null"] == "auto"
+    assert rep.options["null_used"] == "sample" and rep.options["dispersion"] > 3
+    rep = compare(x, flat, null="both", progress=False)
     assert np.isfinite(list(rep.statistic.values())).all()
     with pytest.raises(ValueError, match="null"):
         compare(x, half, null="synthesis")
+
+
+def test_heterogeneous_signal_is_flagged():
+    """1D: first half of the synthesis an fBm H = 0.3 (increments of the same RMS)."""
+    x = fbm(2**14, 0.7, seed=100)
+    y = fbm(2**14, 0.7, seed=200)
+    low = fbm(2**13, 0.3, seed=300)
+    y[: 2**13] = low * np.std(np.diff(y)) / np.std(np.diff(low))
+    rep = compare(x, y, n_null=99, progress=False)
+    assert rep.options["null_used"] == "sample" and rep.different
+    # crops of one fBm keep the null from both textures
+    rep = compare(*_crops("fbm", 0), n_null=99, progress=False)
+    assert rep.options["null_used"] == "both" and rep.options["dispersion"] < 3
 
 
 def test_reproducible_by_seed():

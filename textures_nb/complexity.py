@@ -298,7 +298,29 @@ def _gaussian_mixture_terms(X: np.ndarray, codes: np.ndarray) -> dict[str, float
 
 
 @dataclass(frozen=True)
-class TaskComplexity(Mapping):
+class _Measures(Mapping):
+    """A read-only mapping of named measures with a one-column table."""
+
+    values: dict = field(repr=False)
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def table(self):
+        """The measures as a one-column ``pandas.DataFrame`` (index: measure)."""
+        import pandas as pd
+
+        return pd.DataFrame({"value": pd.Series(self.values, dtype=object)})
+
+
+@dataclass(frozen=True)
+class TaskComplexity(_Measures):
     """Complexity measures of one labelled feature set (a read-only mapping).
 
     ``result["N1"]`` etc. work like a dict; :meth:`table` gives the values
@@ -349,22 +371,6 @@ class TaskComplexity(Mapping):
         Rate k-means reaches on ``X`` (see :func:`kmeans_misclustering`).
     """
 
-    values: dict = field(repr=False)
-
-    def __getitem__(self, key):
-        return self.values[key]
-
-    def __iter__(self):
-        return iter(self.values)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def table(self):
-        """The measures as a one-column ``pandas.DataFrame`` (index: measure)."""
-        import pandas as pd
-
-        return pd.DataFrame({"value": pd.Series(self.values, dtype=object)})
 
     def plot(self, **kwargs):
         """Bar chart of the rates (N1, N3, predicted and achieved misclustering)."""
@@ -595,25 +601,9 @@ def _receptive_field(calls: list) -> int | None:
 
 
 @dataclass(frozen=True)
-class ArchitectureComplexity(Mapping):
+class ArchitectureComplexity(_Measures):
     """Complexity of one network (a read-only mapping; see :func:`architecture_complexity`)."""
 
-    values: dict = field(repr=False)
-
-    def __getitem__(self, key):
-        return self.values[key]
-
-    def __iter__(self):
-        return iter(self.values)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def table(self):
-        """The measures as a one-column ``pandas.DataFrame``."""
-        import pandas as pd
-
-        return pd.DataFrame({"value": pd.Series(self.values, dtype=object)})
 
     def plot(self, **kwargs):
         """Bar chart (log scale) of parameters, FLOPs and the VC bound."""

@@ -206,6 +206,7 @@ def test_consensus_figures(four):
     pac = plot_pac(res)
     assert list(pac.data[-1].y) == list(res.table()["pac"])
     assert 0 <= min(pac.data[0].y) and max(pac.data[0].y) <= 1  # the null band stays in [0, 1]
+    assert pac.data[0].mode == "lines"  # a band, drawn without marker dots on its edges
     with pytest.raises(TypeError, match="ConsensusResult"):
         plot_consensus("not a result")
     with pytest.raises(ValueError, match="`k` must be one of"):

@@ -1108,6 +1108,7 @@ def plot_pac(result: ConsensusResult):
             # PAC lives in [0, 1]: so does the band
             y=list((t["null_mean"] + 2 * t["null_std"]).clip(0, 1))
             + list((t["null_mean"] - 2 * t["null_std"]).clip(0, 1))[::-1],
+            mode="lines",  # a band: no marker dots on its edges
             fill="toself",
             fillcolor="rgba(127,127,127,0.2)",
             line=dict(width=0),

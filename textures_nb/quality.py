@@ -693,6 +693,7 @@ class QualityReport:
                 go.Scatter(
                     x=xs + xs[::-1],
                     y=list(hi) + list(lo[::-1]),
+                    mode="lines",  # a band: no marker dots on its edges
                     fill="toself",
                     fillcolor="rgba(31,119,180,0.2)",
                     line=dict(width=0),

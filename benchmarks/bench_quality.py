@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from _common import machine_header, median_time
 
-from textures_nb.processes import fbf, fbm, mrw
+from textures_nb.processes import fbf, fbm, mrw, periodic_multifractal
 from textures_nb.quality import compare
 from textures_nb.synthesis import synthesize
 
@@ -86,19 +86,6 @@ def photo_pairs(size: int, per_image: int, seed: int = 0):
             )
 
 
-def periodic_multifractal(n: int, H: float, lam: float, seed: int) -> np.ndarray:
-    """Periodic n x n multifractal field: white noise times exp(omega), omega periodic and
-    log-correlated, fractionally integrated by |k|**-(H - lam**2/2 + 1) on the same grid
-    (lam = 0: a periodic Gaussian fBf). Same construction as tests/test_quality.py."""
-    rng = np.random.default_rng(seed)
-    k2 = (2 * np.pi) ** 2 * (np.fft.fftfreq(n)[:, None] ** 2 + np.fft.fftfreq(n)[None, :] ** 2)
-    density = 2 * np.pi / (k2 + 1.0 / n**2)
-    omega = np.fft.ifft2(np.fft.fft2(rng.standard_normal((n, n))) * np.sqrt(density)).real
-    g = rng.standard_normal((n, n)) * np.exp(lam * omega - lam**2 * density.mean())
-    gain = np.where(k2 > 0, k2, 1.0) ** (-(H - lam**2 / 2 + 1) / 2) * (k2 > 0)
-    return np.fft.ifft2(np.fft.fft2(g) * gain).real
-
-
 def periodic_phase_surrogate(x: np.ndarray, seed: int) -> np.ndarray:
     """Same Fourier moduli, phases of white noise (exact, periodic: no border artefact)."""
     phase = np.angle(np.fft.fft2(np.random.default_rng(seed).standard_normal(x.shape)))
@@ -123,13 +110,13 @@ def _case(name: str, seed: int):
         f = mrw(2**15, 0.7, 0.2, seed=seed)
         return f[: 2**14], f[2**14 :]
     if name == "periodic Gaussian fBf H=0.5 vs its phase surrogate (256^2)":
-        x = periodic_multifractal(256, 0.5, 0.0, seed)
+        x = periodic_multifractal(256, 0.5, 0.0, seed=seed)
         return x, periodic_phase_surrogate(x, seed + 1)
     if name == "synthesize(method='phase') of a non-periodic fBf H=0.7 crop (256^2)":
         x = fbf((256, 256), 0.7, seed=seed)
         return x, _phase(x, seed)
     if name == "periodic MF lam=0.3 H=0.5 vs its Gaussian counterpart (256^2)":
-        x = periodic_multifractal(256, 0.5, 0.3, seed)
+        x = periodic_multifractal(256, 0.5, 0.3, seed=seed)
         return x, periodic_phase_surrogate(x, seed + 1)
     if name == "synthesize(method='phase') of MRW lam=0.2 (2^14)":
         x = mrw(2**14, 0.7, 0.2, seed=seed)

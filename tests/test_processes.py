@@ -22,6 +22,7 @@ from textures_nb.processes import (
     fgn,
     mrw,
     mrw_log_cumulants,
+    periodic_multifractal,
 )
 
 # --------------------------------------------------------------------------
@@ -540,3 +541,22 @@ def test_default_seed_is_zero_and_reproducible():
         fbm(256, 0.5, sampling="area")
     with pytest.raises(TypeError):
         fbm(256, 0.5, 0)  # seed is keyword-only
+
+
+def test_periodic_multifractal_truth_and_wrap_around():
+    from textures_nb.multiscale import log_cumulants
+
+    # lam = 0: a periodic Gaussian field (c2 about 0); lam = 0.3: c2 about -0.09
+    gauss = [log_cumulants(periodic_multifractal(256, 0.5, 0.0, seed=s)) for s in range(4)]
+    casc = [log_cumulants(periodic_multifractal(256, 0.5, 0.3, seed=s)) for s in range(4)]
+    assert abs(np.mean([e.c2 for e in gauss])) < 0.02
+    assert np.mean([e.c2 for e in casc]) < -0.04
+    assert abs(np.mean([e.c1 for e in gauss]) - 0.5) < 0.1
+    x = periodic_multifractal(128, 0.5, 0.3, seed=1)
+    # no border: the jump across the wrap is like any other increment
+    assert np.std(x[0] - x[-1]) < 2 * np.std(np.diff(x, axis=0))
+    np.testing.assert_array_equal(x, periodic_multifractal(128, 0.5, 0.3, seed=1))
+    with pytest.raises(ValueError, match="lam"):
+        periodic_multifractal(64, 0.5, -0.1)
+    with pytest.raises(ValueError, match="`n`"):
+        periodic_multifractal(4, 0.5, 0.1)

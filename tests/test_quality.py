@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from textures_nb.processes import bivariate_mrw, fbf, fbm, mrw
+from textures_nb.processes import bivariate_mrw, fbf, fbm, mrw, periodic_multifractal
 from textures_nb.quality import (
     QualityReport,
     compare,
@@ -119,19 +119,6 @@ def _photo_pairs(size: int, per_image: int, seed: int):
         for k in rng.choice(len(pairs), min(per_image, len(pairs)), replace=False) if pairs else []:
             (r, c), (u, v) = pairs[k]
             yield name, img[r : r + size, c : c + size], img[u : u + size, v : v + size]
-
-
-def periodic_multifractal(n: int, H: float, lam: float, seed: int) -> np.ndarray:
-    """Periodic n x n multifractal field: white noise times exp(omega), omega periodic and
-    log-correlated (lam**2 ln(n / r)), fractionally integrated by |k|**-(H - lam**2/2 + 1) on
-    the same periodic grid (lam = 0: a periodic Gaussian fBf)."""
-    rng = np.random.default_rng(seed)
-    k2 = (2 * np.pi) ** 2 * (np.fft.fftfreq(n)[:, None] ** 2 + np.fft.fftfreq(n)[None, :] ** 2)
-    density = 2 * np.pi / (k2 + 1.0 / n**2)
-    omega = np.fft.ifft2(np.fft.fft2(rng.standard_normal((n, n))) * np.sqrt(density)).real
-    g = rng.standard_normal((n, n)) * np.exp(lam * omega - lam**2 * density.mean())
-    gain = np.where(k2 > 0, k2, 1.0) ** (-(H - lam**2 / 2 + 1) / 2) * (k2 > 0)
-    return np.fft.ifft2(np.fft.fft2(g) * gain).real
 
 
 def periodic_phase_surrogate(x: np.ndarray, seed: int) -> np.ndarray:

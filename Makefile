@@ -83,5 +83,5 @@ benchmarks: $(STAMP)
 	done
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache build dist *.egg-info docs/_build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

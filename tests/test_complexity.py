@@ -182,6 +182,7 @@ def test_kmeans_hungarian_matching_ignores_label_names():
         (np.zeros((4, 2)), [0, 1, 0], "3 labels but `X` has 4 rows"),
         (np.zeros((4, 2)), [0, 0, 0, 1], "one item"),
         (np.zeros(4), [0, 0, 1, 1], "dimension"),
+        (np.ones((10, 2)), [0, 1] * 5, "same point for every item"),
     ],
 )
 def test_bad_input_raises_value_error(X, y, match):

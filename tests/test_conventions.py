@@ -532,3 +532,19 @@ def test_progress_bars_come_from_the_shared_helper():
         "import tqdm from textures_nb._shared.progress (it honours TQDM_DISABLE at call "
         "time): " + ", ".join(direct)
     )
+
+
+def test_seed_values_accepted_the_same_way_by_numpy_and_torch_code():
+    import numpy as np
+
+    from textures_nb._checks import as_generator, torch_seed
+
+    assert torch_seed(3) == 3
+    g1, g2 = np.random.default_rng(5), np.random.default_rng(5)
+    assert torch_seed(g1) == torch_seed(g2)  # a Generator decides the result
+    assert isinstance(torch_seed(None), int) and isinstance(as_generator(None), np.random.Generator)
+    for bad in ("a", 1.5, True):
+        with pytest.raises(TypeError, match="`seed` must be None, an int or"):
+            torch_seed(bad)
+    with pytest.raises(ValueError, match="`seed` must be >= 0"):
+        torch_seed(-1)

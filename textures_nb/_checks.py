@@ -115,15 +115,16 @@ def as_generator(seed) -> np.random.Generator:
 
 
 def torch_seed(seed) -> int:
-    """Turn ``seed`` (an int or a NumPy Generator) into a non-negative int for torch.
+    """Turn ``seed`` (an int, a NumPy Generator or None) into a non-negative int for torch.
 
     An int is returned unchanged (so ``seed=3`` means the same run everywhere); a
-    Generator gives one draw, so a caller's Generator still decides the result.
+    Generator gives one draw, so a caller's Generator still decides the result;
+    ``None`` draws fresh entropy (not reproducible), as :func:`as_generator` does.
     """
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63 - 1))
+    if seed is None or isinstance(seed, np.random.Generator):
+        return int(as_generator(seed).integers(0, 2**63 - 1))
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"`seed` must be an int or a numpy.random.Generator, got {seed!r}.")
+        raise TypeError(f"`seed` must be None, an int or a numpy.random.Generator, got {seed!r}.")
     if seed < 0:
         raise ValueError(f"`seed` must be >= 0, got {seed}; pass a non-negative int.")
     return int(seed)

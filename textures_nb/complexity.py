@@ -126,6 +126,11 @@ def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             f"class {classes[np.argmin(counts)]!r} of `y` has one item; every class needs "
             "at least two (N3 and the spreads are undefined otherwise)."
         )
+    if np.ptp(X, axis=0).max() == 0:
+        raise ValueError(
+            "`X` is the same point for every item (all features constant): no measure of "
+            "separation is defined; check the features (e.g. a failed extraction)."
+        )
     return X, codes, classes
 
 
@@ -371,7 +376,6 @@ class TaskComplexity(_Measures):
         Rate k-means reaches on ``X`` (see :func:`kmeans_misclustering`).
     """
 
-
     def plot(self, **kwargs):
         """Bar chart of the rates (N1, N3, predicted and achieved misclustering)."""
         import plotly.graph_objects as go
@@ -603,7 +607,6 @@ def _receptive_field(calls: list) -> int | None:
 @dataclass(frozen=True)
 class ArchitectureComplexity(_Measures):
     """Complexity of one network (a read-only mapping; see :func:`architecture_complexity`)."""
-
 
     def plot(self, **kwargs):
         """Bar chart (log scale) of parameters, FLOPs and the VC bound."""

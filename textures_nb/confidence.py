@@ -324,7 +324,8 @@ class ConsensusResult:
         ks = sorted(self.consensus)
         tried = f"{ks[0]}..{ks[-1]}" if ks else "none"
         return (
-            f"ConsensusResult(k={self.k}, best_k={self.best_k}, "
+            f"ConsensusResult(k={self.k}{' (no reliable clusters)' if self.k == 1 else ''}, "
+            f"best_k={self.best_k}, "
             f"confidence={self.confidence:.3f}, items={n}, k tried {tried})"
         )
 

@@ -499,3 +499,28 @@ def test_plots_fit_the_output_area():
     sf = figs[1]
     colours = {t.marker.color for t in sf.data if t.mode == "markers"}
     assert len(colours) == ms.structure_functions(x).q.size  # one colour per q
+
+
+def test_size_hints_are_consistent_with_what_works():
+    """The lengths the errors and warnings recommend are the lengths that work."""
+    import re
+    import warnings
+
+    rng = np.random.default_rng(0)
+    for shape_of in (lambda n: (n,), lambda n: (n, n)):
+        with pytest.raises(ValueError, match="too small") as err:
+            ms.log_cumulants(rng.standard_normal(shape_of(20)).cumsum(axis=0))
+        n_min, n_default = map(int, re.findall(r"(\d+)(?: samples per side|\)\.)", str(err.value)))
+        with pytest.warns(RuntimeWarning, match="short"):
+            ms.log_cumulants(rng.standard_normal(shape_of(n_min)).cumsum(axis=0))
+        with pytest.raises(ValueError, match="too small"):
+            ms.log_cumulants(rng.standard_normal(shape_of(n_min - 1)).cumsum(axis=0))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*short.*")
+            ms.log_cumulants(rng.standard_normal(shape_of(n_default)).cumsum(axis=0))
+
+
+def test_polynomial_trend_is_not_called_constant():
+    with pytest.raises(ValueError, match="linear trend") as err:
+        ms.log_cumulants(np.linspace(0.0, 1.0, 4096))
+    assert "constant over" not in str(err.value)

@@ -421,11 +421,14 @@ def _multires(
         if not np.all(keep):
             n_zero = v.size - int(keep.sum())
             if n_zero > v.size // 2:
+                n_moments = _wavelet(coefs.wavelet).vanishing_moments_psi
                 raise ValueError(
-                    f"`{what}` is constant over most of scale j={j} ({n_zero} of {v.size} "
-                    "wavelet quantities are exactly 0); multiscale statistics are "
-                    "undefined there. Check the data (flat or saturated regions) or "
-                    "use coarser scales."
+                    f"`{what}` has no fluctuation the wavelet sees at scale j={j} "
+                    f"({n_zero} of {v.size} wavelet quantities are 0 up to rounding): it is "
+                    "locally a polynomial the wavelet cancels (a constant, a linear trend, "
+                    f"any polynomial of degree < {n_moments} for {coefs.wavelet!r}) or flat "
+                    "or saturated; multiscale statistics are undefined there. Check the "
+                    "data or use coarser scales."
                 )
             warnings.warn(
                 f"{n_zero} of {v.size} wavelet quantities at scale j={j} are exactly 0 "
@@ -450,11 +453,26 @@ def _check_scales(scales, shape, wavelet: str, ndim: int) -> tuple[int, int]:
     if scales is None:
         j2 = max_scale(min(shape), wavelet=wavelet, dim=ndim)
         # the finest octaves of sampled data are inflated by aliasing: skip them
-        j1 = min(3 if ndim == 1 else 2, j2 - 1)
+        j1_pref = 3 if ndim == 1 else 2
+        j1 = min(j1_pref, j2 - 1)
         if j1 < 1:
             raise ValueError(
                 f"`x` of shape {tuple(shape)} is too small for a multiscale analysis "
-                f"with {wavelet!r}: use at least {_min_length(3, n_taps, ndim)} samples per side."
+                f"with {wavelet!r}: a slope needs two scales, which takes at least "
+                f"{_min_length(2, n_taps, ndim)} samples per side (the default fit on "
+                f"scales ({j1_pref}, {j1_pref + 2}) needs "
+                f"{_min_length(j1_pref + 2, n_taps, ndim)})."
+            )
+        if j1 < j1_pref or j2 - j1 < 2:
+            warnings.warn(
+                f"`x` of shape {tuple(shape)} is short for {wavelet!r}: only scales "
+                f"({j1}, {j2}) are available, where the default fit starts at scale "
+                f"{j1_pref} (finer octaves are aliased) and spans at least 3 scales. "
+                "Estimates are rough (biased, with a large variance); use at least "
+                f"{_min_length(j1_pref + 2, n_taps, ndim)} samples per side, or pass "
+                "`scales` to accept these.",
+                RuntimeWarning,
+                stacklevel=3,
             )
         return j1, j2
     j1, j2 = _scale_pair(scales)
@@ -814,7 +832,12 @@ def log_cumulants(
         warnings.warn(
             f"Minimal regularity hmin = {hmin:.2f} <= 0 on scales ({j1}, {j2}): wavelet "
             f"leaders are not meaningful; pass gamint >= {math.ceil((0.1 - hmin) * 10) / 10:.1f} "
-            "(fractional integration) or leaders=False.",
+            "(fractional integration) or leaders=False."
+            + (
+                f" With only {j2 - j1 + 1} scales, hmin itself is poorly estimated."
+                if j2 - j1 < 2
+                else ""
+            ),
             RuntimeWarning,
             stacklevel=2,
         )

@@ -801,12 +801,14 @@ class TextureTask:
     labels : numpy.ndarray of int, shape (n,)
         Class of each texture.
     values : tuple of float
-        The parameter (``H`` or ``lam``) of each class.
+        The parameter of each class (``H``, ``lam`` or, for ``"coarse"``, the
+        tilt exponent of the coarse band).
     kind : str
-        ``"fbf"`` or ``"mrw"``.
+        ``"fbf"``, ``"mrw"`` or ``"coarse"``.
     delta : float
-        Step of the parameter between neighbouring classes (the difficulty:
-        smaller is harder).
+        The difficulty (smaller is harder): the step of the parameter between
+        neighbouring classes, or for ``"coarse"`` the highest frequency
+        (cycles per pixel) at which the classes differ.
     """
 
     images: np.ndarray = field(repr=False)
@@ -827,7 +829,7 @@ class TextureTask:
         """One row per class: parameter value and number of items."""
         import pandas as pd
 
-        name = "H" if self.kind == "fbf" else "lam"
+        name = {"fbf": "H", "mrw": "lam"}.get(self.kind, "tilt")
         return pd.DataFrame(
             {name: list(self.values), "items": np.bincount(self.labels, minlength=len(self.values))}
         ).rename_axis("class")
@@ -836,7 +838,7 @@ class TextureTask:
         """A few textures of each class (:func:`textures_nb.plotting.images`)."""
         from textures_nb.plotting import images as show
 
-        name = "H" if self.kind == "fbf" else "lam"
+        name = {"fbf": "H", "mrw": "lam"}.get(self.kind, "tilt")
         picks, titles = [], []
         for c, v in enumerate(self.values):
             idx = np.flatnonzero(self.labels == c)[:per_class]
@@ -845,7 +847,7 @@ class TextureTask:
         return show(picks, titles=titles, **kwargs)
 
     def __repr__(self) -> str:
-        name = "H" if self.kind == "fbf" else "lam"
+        name = {"fbf": "H", "mrw": "lam"}.get(self.kind, "tilt")
         vals = ", ".join(f"{v:.3g}" for v in self.values)
         return (
             f"TextureTask({self.kind}, {len(self.labels)} x {self.images.shape[1:]}, "
@@ -862,22 +864,36 @@ def texture_task(
     n_classes: int = 2,
     center: float | None = None,
     H: float = 0.7,
+    strength: float = 2.0,
     seed=0,
 ) -> TextureTask:
     """Texture classes that differ by one parameter step ``delta`` (known truth).
 
     Parameters
     ----------
-    kind : {"fbf", "mrw"}
+    kind : {"fbf", "mrw", "coarse"}
         ``"fbf"``: fractional Brownian fields (:func:`textures_nb.processes.fbf`)
         with Hurst exponents ``center + (c - (n_classes - 1) / 2) * delta``.
         ``"mrw"``: 2D multifractal random fields
         (:func:`textures_nb.processes.mrw`) with the same ``H`` and
         intermittencies ``lam = center + c * delta`` (they differ only in
         ``lam``).
+        ``"coarse"``: Gaussian fields (periodic spectral synthesis) that share
+        the spectrum ``|f|**-(2 center + 2)`` at every frequency above
+        ``delta`` cycles per pixel and their total power; below ``delta`` the
+        spectrum of class ``c`` is tilted by ``(|f| / delta)**e_c``, ``e_c``
+        from ``+strength`` to ``-strength``, rescaled to keep the band's
+        power. The classes differ only at wavelengths longer than ``1 /
+        delta`` pixels, so a network must see that far (its receptive
+        field) to tell them apart: the decisive statistic moves to coarser
+        scales as ``delta`` shrinks.
     delta : float > 0
-        Step between neighbouring classes (``H`` or ``lam`` units): the
-        difficulty, from 0.3 (easy) down to 0.01 (about chance at 32 pixels).
+        ``"fbf"``, ``"mrw"``: step between neighbouring classes (``H`` or
+        ``lam`` units), from 0.3 (easy) down to 0.01 (about chance at 32
+        pixels). ``"coarse"``: the highest frequency at which the classes
+        differ, in cycles per pixel (< 0.5), e.g. 0.25 (wavelengths of 4
+        pixels and more: easy) down to 0.0625 (16 pixels and more).
+        Smaller is harder in every family.
     n_per_class : int
         Textures per class.
     size : int
@@ -886,9 +902,11 @@ def texture_task(
         Number of classes, >= 2.
     center : float, optional
         ``"fbf"``: central ``H`` (default 0.5); ``"mrw"``: smallest ``lam``
-        (default 0.05).
+        (default 0.05); ``"coarse"``: ``H`` of the shared spectrum (default 0.5).
     H : float
         ``H`` of the MRW classes.
+    strength : float
+        ``"coarse"``: largest tilt exponent of the band below ``delta``.
     seed : int or numpy.random.Generator
         Keyword-only; every texture gets its own seed drawn from it.
 
@@ -905,8 +923,8 @@ def texture_task(
     """
     from textures_nb import processes
 
-    if kind not in ("fbf", "mrw"):
-        raise ValueError(f"`kind` must be 'fbf' or 'mrw', got {kind!r}.")
+    if kind not in ("fbf", "mrw", "coarse"):
+        raise ValueError(f"`kind` must be 'fbf', 'mrw' or 'coarse', got {kind!r}.")
     delta = check_in_range(delta, "delta", 0.0, 1.0)
     n_per_class = check_positive_int(n_per_class, "n_per_class", minimum=2)
     size = check_positive_int(size, "size", minimum=8)
@@ -922,6 +940,22 @@ def texture_task(
                 f"`delta`/`center` give H = {values}, outside (0, 1); use a smaller delta or "
                 "fewer classes."
             )
+    elif kind == "coarse":
+        if delta >= 0.5:
+            raise ValueError(
+                f"`delta` = {delta} is the highest frequency at which 'coarse' classes differ, "
+                "in cycles per pixel: it must be below 0.5 (Nyquist), e.g. 0.25."
+            )
+        if delta * size < 2:
+            raise ValueError(
+                f"`delta` = {delta} at `size` = {size} leaves no frequency below delta; use "
+                f"delta >= {2 / size:g} or larger textures."
+            )
+        center = 0.5 if center is None else float(center)
+        strength = check_in_range(strength, "strength", 0.0, np.inf)
+        values = tuple(
+            round(strength * (1 - 2 * c / (n_classes - 1)), 10) for c in range(n_classes)
+        )
     else:
         center = 0.05 if center is None else float(center)
         values = tuple(round(center + c * delta, 10) for c in range(n_classes))
@@ -934,16 +968,37 @@ def texture_task(
     for c, v in enumerate(values):
         for _ in range(n_per_class):
             s = int(rng.integers(0, 2**31 - 1))
-            x = (
-                processes.fbf((size, size), v, seed=s)
-                if kind == "fbf"
-                else processes.mrw((size, size), H, v, seed=s)
-            )
+            if kind == "fbf":
+                x = processes.fbf((size, size), v, seed=s)
+            elif kind == "coarse":
+                x = _coarse_field(size, center, delta, v, np.random.default_rng(s))
+            else:
+                x = processes.mrw((size, size), H, v, seed=s)
             images.append((x - x.mean()) / (x.std() + 1e-12))
             labels.append(c)
     return TextureTask(
         np.stack(images).astype(np.float32), np.asarray(labels), values, kind, float(delta)
     )
+
+
+def _coarse_field(size: int, H: float, delta: float, tilt: float, rng) -> np.ndarray:
+    """Periodic Gaussian field with spectrum ``|f|**-(2H+2)``, tilted by
+    ``(|f| / delta)**tilt`` below ``delta`` with the band's power kept.
+
+    Written here because the task needs a spectrum that is *exactly* shared
+    above ``delta``, which :func:`textures_nb.processes.fbf` (cropped from a
+    larger grid) does not give.
+    """
+    fy, fx = np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing="ij")
+    f = np.hypot(fy, fx)
+    power = np.zeros_like(f)
+    nz = f > 0
+    power[nz] = f[nz] ** -(2 * H + 2)
+    band = nz & (f < delta)
+    g = (f[band] / delta) ** tilt
+    power[band] *= g * power[band].sum() / (power[band] * g).sum()
+    white = rng.standard_normal((size, size))
+    return np.fft.ifft2(np.fft.fft2(white) * np.sqrt(power)).real
 
 
 class TextureCNN(nn.Module):
@@ -1253,7 +1308,7 @@ class SweepResult:
     failures : dict
         ``"delta=..., width=..., depth=..., seed=..."`` -> error, for fits that raised.
     kind : str
-        Task family (``"fbf"`` or ``"mrw"``).
+        Task family (``"fbf"``, ``"mrw"`` or ``"coarse"``).
     seconds : float
         Wall time of the sweep.
     chance : float
@@ -1308,6 +1363,44 @@ class SweepResult:
                 }
             )
         return pd.DataFrame(rows).sort_values("delta", ascending=False).reset_index(drop=True)
+
+    def frontier_is_monotone(self) -> bool:
+        """Whether harder tasks never get a smaller matched architecture, within error bars.
+
+        Over the learnable difficulties (see :meth:`frontier`), a harder task
+        ``h`` whose matched architecture is smaller than that of an easier task
+        ``e`` breaks monotonicity unless, on ``e``, that smaller architecture's
+        mean accuracy is within the two standard errors (its own and the
+        best's) of the best: then the two picks are not told apart by the
+        repeats.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({"delta": [0.2, 0.2, 0.1, 0.1], "width": [1, 8, 1, 8],
+        ...     "depth": 1, "params": [14, 98, 14, 98], "seed": 0,
+        ...     "test_accuracy": [0.95, 0.96, 0.6, 0.9], "train_accuracy": 1.0})
+        >>> SweepResult(runs).frontier_is_monotone()
+        True
+        """
+        fr = self.frontier()
+        fr = fr[fr["learnable"]].reset_index(drop=True)  # easiest first
+        t = self.table()
+        for i in range(len(fr)):
+            for j in range(i + 1, len(fr)):
+                e, h = fr.iloc[i], fr.iloc[j]
+                if h["params"] >= e["params"]:
+                    continue
+                row = t[(t["delta"] == e["delta"]) & (t["params"] == h["params"])]
+                if row.empty or row["mean"].iloc[0] < e["best_mean"] - e["best_se"] - row[
+                    "se"
+                ].iloc[0]:
+                    return False
+        return True
 
     def plot(self, **kwargs):
         """Heatmap of mean test accuracy (difficulty x architecture) with the frontier."""
@@ -1500,14 +1593,26 @@ def sweep_from_summary(table, column: str = "sweep runs", *, kind: str = "fbf") 
     return SweepResult(pd.DataFrame(rows), failures, kind, seconds)
 
 
-#: Settings of the real sweep (notebook 09 with ``full = True``), one batch run per seed.
-FULL_SWEEP: dict[str, Any] = {
-    "deltas": [0.3, 0.2, 0.1, 0.05, 0.03],
-    "widths": [1, 2, 4, 8, 8, 16],
-    "depths": [1, 1, 2, 2, 3, 3],
-    "n_per_class": 64,
-    "size": 64,
-    "epochs": 60,
+#: Settings of the real sweep (notebook 09 with ``full = True``), one batch run per seed,
+#: by task family. ``"coarse"``: the decisive statistic moves to coarser scales; ``"fbf"``:
+#: classes closer in ``H``.
+FULL_SWEEP: dict[str, dict[str, Any]] = {
+    "coarse": {
+        "deltas": [0.25, 0.125, 0.0625],
+        "widths": [1, 2, 4, 4, 8, 8, 16, 16],
+        "depths": [1, 1, 1, 2, 2, 3, 3, 4],
+        "n_per_class": 48,
+        "size": 64,
+        "epochs": 40,
+    },
+    "fbf": {
+        "deltas": [0.3, 0.2, 0.1, 0.05],
+        "widths": [1, 2, 4, 4, 8, 8, 16],
+        "depths": [1, 1, 1, 2, 2, 3, 3],
+        "n_per_class": 48,
+        "size": 64,
+        "epochs": 40,
+    },
 }
 
 
@@ -1539,7 +1644,8 @@ def batch_sweep(
     seeds : int or iterable of int
         One run per seed (an int ``n`` means ``range(n)``).
     settings : mapping, optional
-        Notebook parameters of every run (default :data:`FULL_SWEEP`).
+        Notebook parameters of every run (default ``FULL_SWEEP[kind]``, see
+        :data:`FULL_SWEEP`).
     kind : str
         Task family.
     executor, workers, progress :
@@ -1552,7 +1658,9 @@ def batch_sweep(
     from textures_nb._shared.repeat import check_seeds
     from textures_nb.runner import run_grid, summary
 
-    params = {**FULL_SWEEP, **(settings or {}), "full": False, "n_seeds": 1, "kind": kind}
+    if kind not in FULL_SWEEP:
+        raise ValueError(f"`kind` must be one of {sorted(FULL_SWEEP)}, got {kind!r}.")
+    params = {**FULL_SWEEP[kind], **(settings or {}), "full": False, "n_seeds": 1, "kind": kind}
     run_grid(
         notebook,
         {"seed": check_seeds(seeds)},

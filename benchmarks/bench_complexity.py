@@ -5,11 +5,13 @@
    1-NN alone (the peer for N3), for 500 to 2000 items in 60 dimensions.
 2. The sweep of notebook 09 run through ``textures_nb.batch.run_grid``
    (``complexity.batch_sweep``: one notebook run per seed, 2 local workers),
-   at a **reduced** size by default (``--full`` uses ``complexity.FULL_SWEEP``
-   and 10 seeds: hours on 2 cores). Records the accuracy table, the frontier
-   and the run time.
+   at a **reduced** size by default; ``--full`` runs ``complexity.FULL_SWEEP``
+   for the ``"coarse"`` family (10 seeds) and the ``"fbf"`` family (5 seeds,
+   ``--fbf-seeds N``). Records the accuracy table, the frontier, whether it is
+   monotone within its error bars, and the run time. The file is rewritten
+   after each section, so an interrupted run keeps what finished.
 
-Run: ``python benchmarks/bench_complexity.py [--full]``; writes
+Run: ``python benchmarks/bench_complexity.py [--full] [--fbf-seeds N]``; writes
 ``benchmarks/results_complexity.md``.
 """
 
@@ -31,12 +33,12 @@ from textures_nb import complexity
 OUT = Path(__file__).with_name("results_complexity.md")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_complexity_matching.ipynb"
 REDUCED = {
-    "deltas": [0.5, 0.3, 0.2, 0.1],
-    "widths": [1, 4, 4, 8],
-    "depths": [1, 1, 2, 3],
-    "n_per_class": 32,
+    "deltas": [0.25, 0.125],
+    "widths": [1, 4, 8],
+    "depths": [1, 1, 3],
+    "n_per_class": 24,
     "size": 32,
-    "epochs": 40,
+    "epochs": 30,
 }
 
 
@@ -77,19 +79,20 @@ def cost_section() -> list[str]:
     return lines + [""]
 
 
-def sweep_section(full: bool) -> list[str]:
-    settings = complexity.FULL_SWEEP if full else REDUCED
-    seeds = range(10) if full else range(4)
+def sweep_section(full: bool, kind: str = "coarse", n_seeds: int = 10) -> list[str]:
+    settings = complexity.FULL_SWEEP[kind] if full else REDUCED
+    seeds = range(n_seeds) if full else range(4)
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = complexity.batch_sweep(
-            NOTEBOOK, Path(tmp) / "runs", seeds, settings=settings, workers=2, progress=True
-        )
+            NOTEBOOK, Path(tmp) / "runs", seeds, settings=settings, kind=kind, workers=2,
+            progress=True,
+        )  # fmt: skip
         seconds = time.perf_counter() - t0
     label = "full" if full else "reduced"
     lines = [
-        f"## Matched-complexity sweep ({label}) through run_grid",
+        f"## Matched-complexity sweep, family `{kind}` ({label}) through run_grid",
         "",
         f"- {len(list(seeds))} notebook runs (one per seed) with 2 local workers, settings "
         f"{settings}",
@@ -99,8 +102,8 @@ def sweep_section(full: bool) -> list[str]:
     ]
     if not full:
         lines.append(
-            "- **reduced**: small textures and few seeds; notebook 09 with `full = True` "
-            "(`complexity.FULL_SWEEP`, 10 seeds) is the real sweep, not run here"
+            "- **reduced**: small textures and few seeds; `--full` (notebook 09 with "
+            "`full = True`, `complexity.FULL_SWEEP`) is the real sweep"
         )
     lines += ["", "Mean test accuracy (± standard error over seeds):", ""]
     lines += _table(result.table()[["delta", "width", "depth", "params", "mean", "se", "count"]])
@@ -108,15 +111,12 @@ def sweep_section(full: bool) -> list[str]:
     fr = result.frontier()
     lines += _table(fr)
     learnt = fr[fr["learnable"]]
-    sizes = learnt["params"].tolist()
-    monotone = all(a <= b for a, b in zip(sizes, sizes[1:], strict=False))
     lines += [
         "",
-        f"Reading: the best accuracy beats chance by more than two standard errors for class "
-        f"steps {learnt['delta'].tolist()}; over these the matched size (parameters) is {sizes} "
-        f"(non-decreasing as the task gets harder: {monotone}). Below, every architecture is "
-        "within noise of chance at this size of data, so the frontier says nothing there: more "
-        "or larger textures are needed, not a larger network.",
+        f"Reading: the best accuracy beats chance by more than two standard errors for "
+        f"delta {learnt['delta'].tolist()}; over these the matched size (parameters) is "
+        f"{learnt['params'].tolist()}; monotone within its error bars "
+        f"(`frontier_is_monotone`): {result.frontier_is_monotone()}.",
     ]
     return lines + [""]
 
@@ -126,10 +126,15 @@ def main(argv: list[str]) -> None:
 
     torch.set_num_threads(1)
     full = "--full" in argv
+    fbf_seeds = int(argv[argv.index("--fbf-seeds") + 1]) if "--fbf-seeds" in argv else 5
     lines = machine_header("Complexity matching (textures_nb.complexity)")
     lines += cost_section()
-    lines += sweep_section(full)
     OUT.write_text("\n".join(lines))
+    lines += sweep_section(full, "coarse", 10)
+    OUT.write_text("\n".join(lines))
+    if full and fbf_seeds > 0:
+        lines += sweep_section(full, "fbf", fbf_seeds)
+        OUT.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

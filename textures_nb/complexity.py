@@ -1630,7 +1630,8 @@ def batch_sweep(
     """Run the sweep as a batch of notebook runs (:func:`textures_nb.batch.run_grid`).
 
     One run of ``notebook`` (notebook 09) per seed, each with ``full=False``,
-    ``n_seeds=1`` and ``settings``; every run records its fits and
+    ``n_seeds=1``, ``run_capacity=False`` (no random-label fits) and
+    ``settings``; every run records its fits and
     :func:`sweep_from_summary` gathers them. Runs that finished are skipped
     when the call is repeated (resumable), and a Dask scheduler address as
     ``executor`` spreads them over a cluster.
@@ -1660,7 +1661,14 @@ def batch_sweep(
 
     if kind not in FULL_SWEEP:
         raise ValueError(f"`kind` must be one of {sorted(FULL_SWEEP)}, got {kind!r}.")
-    params = {**FULL_SWEEP[kind], **(settings or {}), "full": False, "n_seeds": 1, "kind": kind}
+    params = {
+        **FULL_SWEEP[kind],
+        "run_capacity": False,
+        **(settings or {}),
+        "full": False,
+        "n_seeds": 1,
+        "kind": kind,
+    }
     run_grid(
         notebook,
         {"seed": check_seeds(seeds)},

@@ -322,6 +322,49 @@ def test_texture_task_known_parameters():
         texture_task("gauss")
 
 
+def test_coarse_task_classes_share_the_spectrum_above_delta():
+    # 'coarse' classes: same mean power at every frequency above delta (after the per-texture
+    # standardisation, since total power is shared too), different below
+    task = texture_task("coarse", 0.25, n_per_class=200, size=32, seed=3)
+    assert task.values == (2.0, -2.0)
+    f = np.hypot(*np.meshgrid(np.fft.fftfreq(32), np.fft.fftfreq(32), indexing="ij"))
+    power = np.abs(np.fft.fft2(task.images)) ** 2
+    p0, p1 = power[task.labels == 0].mean(axis=0), power[task.labels == 1].mean(axis=0)
+    fine = f >= 0.25
+    assert p0[fine].sum() / p1[fine].sum() == pytest.approx(1.0, abs=0.05)
+    for shell in (0.125, 0.1875):  # octave bands above delta, noisier
+        band = fine & (f < 2 * shell) & (f >= shell) | (f >= shell) & (f < shell + 0.0625)
+        band &= fine
+        if band.any():
+            assert p0[band].sum() / p1[band].sum() == pytest.approx(1.0, abs=0.15)
+    lowest = (f > 0) & (f < 0.05)  # tilt (f / delta)**(+-2): class 0 has less of it
+    assert p0[lowest].sum() / p1[lowest].sum() < 0.3
+    with pytest.raises(ValueError, match="below 0.5"):
+        texture_task("coarse", 0.5)
+    with pytest.raises(ValueError, match="no frequency below"):
+        texture_task("coarse", 0.05, size=16)
+
+
+def test_frontier_is_monotone_within_error_bars():
+    import pandas as pd
+
+    def result(acc):
+        rows = [
+            {"delta": d, "width": w, "depth": 1, "params": p, "seed": s,
+             "test_accuracy": acc[(d, p)] + 0.01 * s, "train_accuracy": 1.0}
+            for d in (0.2, 0.1) for w, p in ((1, 14), (8, 98)) for s in range(3)
+        ]  # fmt: skip
+        return SweepResult(pd.DataFrame(rows))
+
+    rising = result({(0.2, 14): 0.95, (0.2, 98): 0.95, (0.1, 14): 0.6, (0.1, 98): 0.9})
+    assert rising.frontier()["params"].tolist() == [14, 98]
+    assert rising.frontier_is_monotone()
+    # the easier task needs the large network, the harder one does not: not monotone
+    falling = result({(0.2, 14): 0.6, (0.2, 98): 0.95, (0.1, 14): 0.9, (0.1, 98): 0.9})
+    assert falling.frontier()["params"].tolist() == [98, 14]
+    assert not falling.frontier_is_monotone()
+
+
 def test_texture_features_separate_easy_task():
     task = texture_task("fbf", 0.4, n_per_class=30, size=32, seed=0)
     tc = task_complexity(task.features(), task.labels)
@@ -342,6 +385,21 @@ def test_cnn_learns_easy_task_not_a_null_task():
     fr = easy.frontier()
     assert list(fr.columns[:3]) == ["delta", "width", "depth"]
     easy.plot()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_coarse_tasks_need_a_larger_receptive_field():
+    # classes that differ only beyond 8 pixels: one block (receptive field 4 pixels) stays
+    # near chance, three blocks (22 pixels) separate them; beyond 4 pixels both do
+    # (measured over 6 seeds: 0.62 vs 0.91, and 0.92 vs 1.00)
+    res = sweep([0.25, 0.125], [(4, 1), (8, 3)], 3, kind="coarse", n_per_class=24, size=32,
+                epochs=30, progress=False)  # fmt: skip
+    t = res.table().set_index(["delta", "depth"])["mean"]
+    assert t[(0.125, 3)] > t[(0.125, 1)] + 0.1
+    assert t[(0.125, 1)] < 0.8
+    assert t[(0.25, 3)] > 0.85 and t[(0.25, 1)] > 0.75
+    assert res.frontier_is_monotone()
 
 
 @pytest.mark.network

@@ -913,7 +913,10 @@ def texture_task(
     Returns
     -------
     TextureTask
-        ``images`` (n, size, size) standardised per texture, ``labels`` (n,).
+        ``images`` (n, size, size) standardised per texture (``"coarse"``:
+        zero mean and unit *expected* variance, the same scale for every
+        texture, so that the fine scales carry no trace of the class),
+        ``labels`` (n,).
 
     Examples
     --------
@@ -974,7 +977,9 @@ def texture_task(
                 x = _coarse_field(size, center, delta, v, np.random.default_rng(s))
             else:
                 x = processes.mrw((size, size), H, v, seed=s)
-            images.append((x - x.mean()) / (x.std() + 1e-12))
+            if kind != "coarse":
+                x = (x - x.mean()) / (x.std() + 1e-12)
+            images.append(x)
             labels.append(c)
     return TextureTask(
         np.stack(images).astype(np.float32), np.asarray(labels), values, kind, float(delta)
@@ -987,7 +992,10 @@ def _coarse_field(size: int, H: float, delta: float, tilt: float, rng) -> np.nda
 
     Written here because the task needs a spectrum that is *exactly* shared
     above ``delta``, which :func:`textures_nb.processes.fbf` (cropped from a
-    larger grid) does not give.
+    larger grid) does not give. Scaled to unit expected variance (the same
+    constant for every class), not per texture: dividing by each texture's
+    own standard deviation would carry the coarse band's random power into
+    the fine scales and let a small network tell the classes apart there.
     """
     fy, fx = np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing="ij")
     f = np.hypot(fy, fx)
@@ -998,7 +1006,8 @@ def _coarse_field(size: int, H: float, delta: float, tilt: float, rng) -> np.nda
     g = (f[band] / delta) ** tilt
     power[band] *= g * power[band].sum() / (power[band] * g).sum()
     white = rng.standard_normal((size, size))
-    return np.fft.ifft2(np.fft.fft2(white) * np.sqrt(power)).real
+    x = np.fft.ifft2(np.fft.fft2(white) * np.sqrt(power)).real
+    return x / math.sqrt(power.sum() / size**2)  # unit *expected* variance
 
 
 class TextureCNN(nn.Module):
@@ -1598,7 +1607,7 @@ def sweep_from_summary(table, column: str = "sweep runs", *, kind: str = "fbf") 
 #: classes closer in ``H``.
 FULL_SWEEP: dict[str, dict[str, Any]] = {
     "coarse": {
-        "deltas": [0.25, 0.125, 0.0625],
+        "deltas": [0.25, 0.125, 0.0625, 0.03125],
         "widths": [1, 2, 4, 4, 8, 8, 16, 16],
         "depths": [1, 1, 1, 2, 2, 3, 3, 4],
         "n_per_class": 48,

@@ -23,13 +23,18 @@ textures?":
   labels (:func:`empirical_capacity`, Zhang et al. 2017).
 
 Texture tasks with a tunable difficulty and a known truth
-(:func:`texture_task`: fBf classes whose ``H`` differ by ``delta``, or MRW
-classes differing only in ``lam``), a small CNN classifier family
-(:class:`TextureCNN`, ``width`` x ``depth``) and a sweep of accuracy over
-difficulty x architecture x seeds (:func:`sweep`) whose
+(:func:`texture_task`: fBf classes whose ``H`` differ by ``delta``, MRW
+classes differing only in ``lam``, or ``"coarse"`` Gaussian classes that
+differ only at wavelengths longer than ``1 / delta`` pixels), a small CNN
+classifier family (:class:`TextureCNN`, ``width`` x ``depth``) and a sweep
+of accuracy over difficulty x architecture x seeds (:func:`sweep`) whose
 :meth:`SweepResult.frontier` gives the matched complexity: for each
 difficulty, the smallest architecture whose mean accuracy lies within one
-standard error of the best. The same sweep runs as a batch of notebook runs
+standard error of the best (:meth:`SweepResult.frontier_is_monotone`: does
+it rise with the difficulty?). On the ``"coarse"`` family it rises, since the
+network's receptive field must reach the decisive scale; on fBf classes
+closer in ``H`` it does not, since the finest scales carry the difference
+and the data, not the network, limit accuracy. The same sweep runs as a batch of notebook runs
 with :func:`textures_nb.batch.run_grid` (locally or on Dask) and is gathered
 with :func:`sweep_from_summary`.
 

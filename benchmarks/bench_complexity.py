@@ -11,6 +11,10 @@
    monotone within its error bars, and the run time. The file is rewritten
    after each section, so an interrupted run keeps what finished.
 
+0. Predicted vs achieved misclustering on Gaussian mixtures over k, d,
+   ``Delta / sigma`` and n (``--append-prediction`` runs this section alone
+   and appends it to the results file).
+
 Run: ``python benchmarks/bench_complexity.py [--full] [--fbf-seeds N]``; writes
 ``benchmarks/results_complexity.md``.
 """
@@ -79,6 +83,63 @@ def cost_section() -> list[str]:
     return lines + [""]
 
 
+def _mixture(seed: int, ratio: float, n: int, k: int, d: int):
+    """k unit-variance spherical Gaussian classes, nearest means ``ratio`` apart (simplex
+    corners when d >= k, else a line), as in tests/test_complexity.py."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((k, d))
+    if d >= k:
+        centres[np.arange(k), np.arange(k)] = ratio / np.sqrt(2)
+    else:
+        centres[:, 0] = ratio * np.arange(k)
+    X = np.vstack([c + rng.standard_normal((n, d)) for c in centres])
+    return X, np.repeat(np.arange(k), n)
+
+
+def prediction_section() -> list[str]:
+    """Predicted (Gaussian crossing rate) and Lu & Zhou's rate against k-means, over a grid."""
+    import itertools
+
+    import pandas as pd
+
+    rows = []
+    for k, d, ratio, n in itertools.product((2, 3, 5), (2, 20, 100), (3.0, 4.0, 5.0), (200, 1000)):
+        got = pred = lz = 0.0
+        hold = True
+        for s in range(3):
+            tc = complexity.task_complexity(*_mixture(s, ratio, n, k, d), seed=s)
+            got += tc["kmeans_misclustering"] * n * k
+            pred += tc["predicted_misclustering"] * n * k
+            lz += tc["lu_zhou_rate"] * n * k
+            hold &= tc["conditions_hold"]
+        rows.append({
+            "k": k, "d": d, "ratio": ratio, "n_per_class": n, "conditions": hold,
+            "kmeans_errors": int(round(got)), "predicted_errors": round(pred, 1),
+            "kmeans/predicted": got / pred, "lu_zhou/kmeans": lz / max(got, 1.0),
+        })  # fmt: skip
+    t = pd.DataFrame(rows)
+    ok = t[t["conditions"] & (t["predicted_errors"] >= 20)]
+    rest = t[~t["conditions"] & (t["predicted_errors"] >= 20)]
+    lines = [
+        "## Predicted vs achieved misclustering (Gaussian mixtures)",
+        "",
+        "k unit-variance spherical Gaussian classes (nearest means `ratio` apart), 3 seeds per",
+        "cell, errors pooled over the seeds. `predicted_misclustering` is the Gaussian crossing",
+        "rate (see `TaskComplexity`); `lu_zhou_rate` is exp(-Delta^2 / 8 sigma^2); conditions:",
+        "Lu & Zhou's r_k >= sqrt(k) and n alpha >= k log n (C = 1) in every seed.",
+        "",
+        f"- where the conditions hold and at least 20 errors are expected ({len(ok)} cells): "
+        f"k-means / predicted from {ok['kmeans/predicted'].min():.2f} to "
+        f"{ok['kmeans/predicted'].max():.2f}; Lu & Zhou / k-means from "
+        f"{ok['lu_zhou/kmeans'].min():.1f} to {ok['lu_zhou/kmeans'].max():.1f}",
+        f"- where they fail ({len(rest)} cells with at least 20 expected errors): k-means / "
+        f"predicted from {rest['kmeans/predicted'].min():.2f} to "
+        f"{rest['kmeans/predicted'].max():.2f}",
+        "",
+    ]
+    return lines + _table(t) + [""]
+
+
 def sweep_section(full: bool, kind: str = "coarse", n_seeds: int = 10) -> list[str]:
     settings = complexity.FULL_SWEEP[kind] if full else REDUCED
     seeds = range(n_seeds) if full else range(4)
@@ -125,10 +186,16 @@ def main(argv: list[str]) -> None:
     import torch
 
     torch.set_num_threads(1)
+    if "--append-prediction" in argv:  # this section alone, appended to the results
+        lines = prediction_section()
+        OUT.write_text(OUT.read_text().rstrip("\n") + "\n\n" + "\n".join(lines))
+        print("\n".join(lines))
+        return
     full = "--full" in argv
     fbf_seeds = int(argv[argv.index("--fbf-seeds") + 1]) if "--fbf-seeds" in argv else 5
     lines = machine_header("Complexity matching (textures_nb.complexity)")
     lines += cost_section()
+    lines += prediction_section()
     OUT.write_text("\n".join(lines))
     lines += sweep_section(full, "coarse", 10)
     OUT.write_text("\n".join(lines))

@@ -1463,7 +1463,7 @@ class SweepResult:
             xaxis=dict(tickvals=list(range(len(labels))), ticktext=labels,
                        title="architecture (width, depth, parameters)"),
             yaxis=dict(tickvals=list(range(len(deltas))), ticktext=ylab,
-                       title="class step (smaller is harder)"),
+                       title="difficulty delta (smaller is harder)"),
             legend=dict(x=0.01, y=1.0, yanchor="bottom", orientation="h"),
             showlegend=True, autosize=True, height=440, **kwargs,
         )  # fmt: skip

@@ -369,8 +369,8 @@ class _Measures(Mapping):
 class TaskComplexity(_Measures):
     """Complexity measures of one labelled feature set (a read-only mapping).
 
-    ``result["N1"]`` etc. work like a dict; :meth:`table` gives the values
-    with their meaning, :meth:`plot` a bar chart of the rates.
+    ``result["N1"]`` etc. work like a dict; ``.table()`` gives the values
+    with their meaning, ``.plot()`` a bar chart of the rates.
 
     Keys
     ----

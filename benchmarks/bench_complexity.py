@@ -5,11 +5,17 @@
    1-NN alone (the peer for N3), for 500 to 2000 items in 60 dimensions.
 2. The sweep of notebook 09 run through ``textures_nb.batch.run_grid``
    (``complexity.batch_sweep``: one notebook run per seed, 2 local workers),
-   at a **reduced** size by default (``--full`` uses ``complexity.FULL_SWEEP``
-   and 10 seeds: hours on 2 cores). Records the accuracy table, the frontier
-   and the run time.
+   at a **reduced** size by default; ``--full`` runs ``complexity.FULL_SWEEP``
+   for the ``"coarse"`` family (10 seeds) and the ``"fbf"`` family (5 seeds,
+   ``--fbf-seeds N``). Records the accuracy table, the frontier, whether it is
+   monotone within its error bars, and the run time. The file is rewritten
+   after each section, so an interrupted run keeps what finished.
 
-Run: ``python benchmarks/bench_complexity.py [--full]``; writes
+0. Predicted vs achieved misclustering on Gaussian mixtures over k, d,
+   ``Delta / sigma`` and n (``--append-prediction`` runs this section alone
+   and appends it to the results file).
+
+Run: ``python benchmarks/bench_complexity.py [--full] [--fbf-seeds N]``; writes
 ``benchmarks/results_complexity.md``.
 """
 
@@ -31,12 +37,12 @@ from textures_nb import complexity
 OUT = Path(__file__).with_name("results_complexity.md")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "09_complexity_matching.ipynb"
 REDUCED = {
-    "deltas": [0.5, 0.3, 0.2, 0.1],
-    "widths": [1, 4, 4, 8],
-    "depths": [1, 1, 2, 3],
-    "n_per_class": 32,
+    "deltas": [0.25, 0.125],
+    "widths": [1, 4, 8],
+    "depths": [1, 1, 3],
+    "n_per_class": 24,
     "size": 32,
-    "epochs": 40,
+    "epochs": 30,
 }
 
 
@@ -77,19 +83,77 @@ def cost_section() -> list[str]:
     return lines + [""]
 
 
-def sweep_section(full: bool) -> list[str]:
-    settings = complexity.FULL_SWEEP if full else REDUCED
-    seeds = range(10) if full else range(4)
+def _mixture(seed: int, ratio: float, n: int, k: int, d: int):
+    """k unit-variance spherical Gaussian classes, nearest means ``ratio`` apart (simplex
+    corners when d >= k, else a line), as in tests/test_complexity.py."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((k, d))
+    if d >= k:
+        centres[np.arange(k), np.arange(k)] = ratio / np.sqrt(2)
+    else:
+        centres[:, 0] = ratio * np.arange(k)
+    X = np.vstack([c + rng.standard_normal((n, d)) for c in centres])
+    return X, np.repeat(np.arange(k), n)
+
+
+def prediction_section() -> list[str]:
+    """Predicted (Gaussian crossing rate) and Lu & Zhou's rate against k-means, over a grid."""
+    import itertools
+
+    import pandas as pd
+
+    rows = []
+    for k, d, ratio, n in itertools.product((2, 3, 5), (2, 20, 100), (3.0, 4.0, 5.0), (200, 1000)):
+        got = pred = lz = 0.0
+        hold = True
+        for s in range(3):
+            tc = complexity.task_complexity(*_mixture(s, ratio, n, k, d), seed=s)
+            got += tc["kmeans_misclustering"] * n * k
+            pred += tc["predicted_misclustering"] * n * k
+            lz += tc["lu_zhou_rate"] * n * k
+            hold &= tc["conditions_hold"]
+        rows.append({
+            "k": k, "d": d, "ratio": ratio, "n_per_class": n, "conditions": hold,
+            "kmeans_errors": int(round(got)), "predicted_errors": round(pred, 1),
+            "kmeans/predicted": got / pred, "lu_zhou/kmeans": lz / max(got, 1.0),
+        })  # fmt: skip
+    t = pd.DataFrame(rows)
+    ok = t[t["conditions"] & (t["predicted_errors"] >= 20)]
+    rest = t[~t["conditions"] & (t["predicted_errors"] >= 20)]
+    lines = [
+        "## Predicted vs achieved misclustering (Gaussian mixtures)",
+        "",
+        "k unit-variance spherical Gaussian classes (nearest means `ratio` apart), 3 seeds per",
+        "cell, errors pooled over the seeds. `predicted_misclustering` is the Gaussian crossing",
+        "rate (see `TaskComplexity`); `lu_zhou_rate` is exp(-Delta^2 / 8 sigma^2); conditions:",
+        "Lu & Zhou's r_k >= sqrt(k) and n alpha >= k log n (C = 1) in every seed.",
+        "",
+        f"- where the conditions hold and at least 20 errors are expected ({len(ok)} cells): "
+        f"k-means / predicted from {ok['kmeans/predicted'].min():.2f} to "
+        f"{ok['kmeans/predicted'].max():.2f}; Lu & Zhou / k-means from "
+        f"{ok['lu_zhou/kmeans'].min():.1f} to {ok['lu_zhou/kmeans'].max():.1f}",
+        f"- where they fail ({len(rest)} cells with at least 20 expected errors): k-means / "
+        f"predicted from {rest['kmeans/predicted'].min():.2f} to "
+        f"{rest['kmeans/predicted'].max():.2f}",
+        "",
+    ]
+    return lines + _table(t) + [""]
+
+
+def sweep_section(full: bool, kind: str = "coarse", n_seeds: int = 10) -> list[str]:
+    settings = complexity.FULL_SWEEP[kind] if full else REDUCED
+    seeds = range(n_seeds) if full else range(4)
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = complexity.batch_sweep(
-            NOTEBOOK, Path(tmp) / "runs", seeds, settings=settings, workers=2, progress=True
-        )
+            NOTEBOOK, Path(tmp) / "runs", seeds, settings=settings, kind=kind, workers=2,
+            progress=True,
+        )  # fmt: skip
         seconds = time.perf_counter() - t0
     label = "full" if full else "reduced"
     lines = [
-        f"## Matched-complexity sweep ({label}) through run_grid",
+        f"## Matched-complexity sweep, family `{kind}` ({label}) through run_grid",
         "",
         f"- {len(list(seeds))} notebook runs (one per seed) with 2 local workers, settings "
         f"{settings}",
@@ -99,8 +163,8 @@ def sweep_section(full: bool) -> list[str]:
     ]
     if not full:
         lines.append(
-            "- **reduced**: small textures and few seeds; notebook 09 with `full = True` "
-            "(`complexity.FULL_SWEEP`, 10 seeds) is the real sweep, not run here"
+            "- **reduced**: small textures and few seeds; `--full` (notebook 09 with "
+            "`full = True`, `complexity.FULL_SWEEP`) is the real sweep"
         )
     lines += ["", "Mean test accuracy (± standard error over seeds):", ""]
     lines += _table(result.table()[["delta", "width", "depth", "params", "mean", "se", "count"]])
@@ -108,15 +172,12 @@ def sweep_section(full: bool) -> list[str]:
     fr = result.frontier()
     lines += _table(fr)
     learnt = fr[fr["learnable"]]
-    sizes = learnt["params"].tolist()
-    monotone = all(a <= b for a, b in zip(sizes, sizes[1:], strict=False))
     lines += [
         "",
-        f"Reading: the best accuracy beats chance by more than two standard errors for class "
-        f"steps {learnt['delta'].tolist()}; over these the matched size (parameters) is {sizes} "
-        f"(non-decreasing as the task gets harder: {monotone}). Below, every architecture is "
-        "within noise of chance at this size of data, so the frontier says nothing there: more "
-        "or larger textures are needed, not a larger network.",
+        f"Reading: the best accuracy beats chance by more than two standard errors for "
+        f"delta {learnt['delta'].tolist()}; over these the matched size (parameters) is "
+        f"{learnt['params'].tolist()}; monotone within its error bars "
+        f"(`frontier_is_monotone`): {result.frontier_is_monotone()}.",
     ]
     return lines + [""]
 
@@ -125,11 +186,22 @@ def main(argv: list[str]) -> None:
     import torch
 
     torch.set_num_threads(1)
+    if "--append-prediction" in argv:  # this section alone, appended to the results
+        lines = prediction_section()
+        OUT.write_text(OUT.read_text().rstrip("\n") + "\n\n" + "\n".join(lines))
+        print("\n".join(lines))
+        return
     full = "--full" in argv
+    fbf_seeds = int(argv[argv.index("--fbf-seeds") + 1]) if "--fbf-seeds" in argv else 5
     lines = machine_header("Complexity matching (textures_nb.complexity)")
     lines += cost_section()
-    lines += sweep_section(full)
+    lines += prediction_section()
     OUT.write_text("\n".join(lines))
+    lines += sweep_section(full, "coarse", 10)
+    OUT.write_text("\n".join(lines))
+    if full and fbf_seeds > 0:
+        lines += sweep_section(full, "fbf", fbf_seeds)
+        OUT.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

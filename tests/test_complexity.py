@@ -31,12 +31,31 @@ from textures_nb.complexity import (
 
 
 def _mixture(seed: int, ratio: float, n: int = 1000, k: int = 2, d: int = 2):
-    """k spherical unit-variance Gaussian classes, centres ``ratio`` apart on a line."""
+    """k spherical unit-variance Gaussian classes whose nearest means are ``ratio`` apart.
+
+    Means at the corners of a regular simplex (every pair ``ratio`` apart) when
+    ``d >= k``, otherwise on a line along the first axis.
+    """
     rng = np.random.default_rng(seed)
     centres = np.zeros((k, d))
-    centres[:, 0] = ratio * np.arange(k)
+    if d >= k:
+        centres[np.arange(k), np.arange(k)] = ratio / math.sqrt(2)
+    else:
+        centres[:, 0] = ratio * np.arange(k)
     X = np.vstack([c + rng.standard_normal((n, d)) for c in centres])
     return X, np.repeat(np.arange(k), n)
+
+
+def _pooled(ratio: float, n: int, k: int, d: int, seeds=(0, 1, 2)):
+    """k-means' and the predicted number of misclustered items, summed over seeds."""
+    achieved = predicted = 0.0
+    hold = True
+    for s in seeds:
+        tc = task_complexity(*_mixture(s, ratio, n, k, d), seed=s)
+        achieved += tc["kmeans_misclustering"] * n * k
+        predicted += tc["predicted_misclustering"] * n * k
+        hold &= tc["conditions_hold"]
+    return achieved, predicted, hold
 
 
 # --- task complexity -----------------------------------------------------------------
@@ -85,7 +104,7 @@ def test_n3_matches_sklearn_one_nn_leave_one_out():
     from sklearn.model_selection import LeaveOneOut, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
 
-    X, y = _mixture(2, 2.0, n=60, k=3)
+    X, y = _mixture(2, 2.0, n=60, k=3, d=2)
     ref = 1 - cross_val_score(KNeighborsClassifier(1), X, y, cv=LeaveOneOut()).mean()
     assert task_complexity(X, y, kmeans=False)["N3"] == pytest.approx(ref)
 
@@ -122,50 +141,59 @@ def test_problexity_n3_and_f1_agree_on_two_classes():
     assert px.f1(X, y) == pytest.approx(1 / (1 + 2 * tc["fisher"]), rel=1e-2)
 
 
-def _check_bound(seed: int, ratio: float, n: int):
-    X, y = _mixture(seed, ratio, n=n)
-    tc = task_complexity(X, y, seed=seed)
+def _agree(cells):
+    """Cells (ratio, n per class, k, d) where Lu & Zhou's conditions hold: k-means'
+    pooled count of misclustered items is within a factor 2 of the prediction's."""
+    tested = 0
+    for ratio, n, k, d in cells:
+        achieved, predicted, hold = _pooled(ratio, n, k, d)
+        assert hold, (ratio, n, k, d)
+        assert predicted >= 20  # enough expected errors: Poisson noise well under a factor 2
+        assert 0.5 < achieved / predicted < 2, (ratio, n, k, d, achieved, predicted)
+        tested += 1
+    return tested
+
+
+def test_prediction_matches_kmeans_where_conditions_hold():
+    # the measured ratios achieved / predicted are 0.99 and 1.00
+    assert _agree([(4.0, 1000, 2, 2), (5.0, 1000, 3, 2)]) == 2
+
+
+@pytest.mark.slow
+def test_prediction_matches_kmeans_over_a_grid():
+    # k = 2 to 5 classes, d = 2 to 100 dimensions, 200 to 1000 items a class, 3 seeds each;
+    # measured ratios achieved / predicted 0.85 to 1.11
+    cells = [
+        (3.0, 1000, 2, 2), (5.0, 1000, 2, 2), (3.0, 1000, 2, 20), (4.0, 200, 2, 20),
+        (5.0, 1000, 2, 20), (4.0, 1000, 2, 100), (4.0, 1000, 3, 2), (4.0, 200, 3, 2),
+        (5.0, 1000, 3, 20), (6.0, 1000, 5, 20),
+    ]  # fmt: skip
+    assert _agree(cells) == len(cells)
+
+
+def test_lu_zhou_exponential_overstates_the_rate():
+    # exp(-Delta^2 / 8 sigma^2) is sharp in the exponent only: at Delta / sigma = 4 it
+    # drops the Gaussian tail's prefactor (Phi(-2) / exp(-2) = 0.17), 5 to 6 times too high
+    tc = task_complexity(*_mixture(0, 4.0, 1000), seed=0)
     assert tc["conditions_hold"]
-    achieved = tc["kmeans_misclustering"]
-    assert achieved > 0  # n large enough to resolve the rate
-    # Lu & Zhou's rate is exp(-(1 + o(1)) Delta^2 / (8 sigma^2)): exponents agree
-    exponent_ratio = math.log(achieved) / math.log(tc["predicted_misclustering"])
-    assert 1 <= exponent_ratio < 2
-    # with the Gaussian tail's prefactor, the rates agree within a factor 2
-    assert 0.5 < achieved / tc["predicted_misclustering_tail"] < 2
+    assert tc["lu_zhou_rate"] > 4 * tc["kmeans_misclustering"]
+    exponent_ratio = math.log(tc["kmeans_misclustering"]) / math.log(tc["lu_zhou_rate"])
+    assert 1 < exponent_ratio < 2  # the exponents agree up to the 1 + o(1)
 
 
-def test_bound_vs_kmeans_where_conditions_hold():
-    # rate about 1.2 %: 1000 points per class give about 24 errors (Poisson noise 20 %)
-    _check_bound(0, 4.5, 1000)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("ratio", [4.5, 5.0])
-def test_bound_vs_kmeans_over_seeds(seed, ratio):
-    # rates of 0.6-1.2 %: 3000 points per class give 35-70 errors
-    _check_bound(seed, ratio, 3000)
-
-
-def test_conditions_fail_when_classes_overlap():
-    X, y = _mixture(0, 2.0, n=500)
-    tc = task_complexity(X, y)
+def test_prediction_and_kmeans_part_where_conditions_fail():
+    # d = 200 dimensions and 100 items a class: r_k is small, k-means' centres are noisy
+    # and it misclusters more than the crossing rate predicts (measured: 1.83 times)
+    achieved, predicted, hold = _pooled(2.0, 100, 2, 200)
+    assert not hold
+    assert achieved > 1.4 * predicted
+    tc = task_complexity(*_mixture(0, 1.0, 500))
     assert not tc["conditions_hold"]
-    # far from the conditions the exponential prediction overshoots the achieved rate
-    assert tc["predicted_misclustering"] > 2 * tc["kmeans_misclustering"]
 
 
-@pytest.mark.slow
-def test_three_class_prediction_exponent():
-    # k = 3 needs r_k >= 2 sqrt(3): Delta / sigma >= 6 with equal classes
-    X, y = _mixture(4, 6.3, n=2000, k=3)
-    tc = task_complexity(X, y)
-    assert tc["conditions_hold"] and tc["n_classes"] == 3
-    exponent_ratio = math.log(tc["kmeans_misclustering"]) / math.log(tc["predicted_misclustering"])
-    assert 1 <= exponent_ratio < 2
-    five = task_complexity(*_mixture(4, 5.0, n=1000, k=3), kmeans=False)
-    assert not five["conditions_hold"]
+def test_prediction_of_identical_classes_is_chance():
+    X, y = _mixture(0, 0.0, 300, k=3, d=3)
+    assert task_complexity(X, y, kmeans=False)["predicted_misclustering"] == pytest.approx(2 / 3)
 
 
 def test_kmeans_hungarian_matching_ignores_label_names():
@@ -294,6 +322,49 @@ def test_texture_task_known_parameters():
         texture_task("gauss")
 
 
+def test_coarse_task_classes_share_the_spectrum_above_delta():
+    # 'coarse' classes: same mean power at every frequency above delta (after the per-texture
+    # standardisation, since total power is shared too), different below
+    task = texture_task("coarse", 0.25, n_per_class=200, size=32, seed=3)
+    assert task.values == (2.0, -2.0)
+    f = np.hypot(*np.meshgrid(np.fft.fftfreq(32), np.fft.fftfreq(32), indexing="ij"))
+    power = np.abs(np.fft.fft2(task.images)) ** 2
+    p0, p1 = power[task.labels == 0].mean(axis=0), power[task.labels == 1].mean(axis=0)
+    fine = f >= 0.25
+    assert p0[fine].sum() / p1[fine].sum() == pytest.approx(1.0, abs=0.05)
+    for shell in (0.125, 0.1875):  # octave bands above delta, noisier
+        band = fine & (f < 2 * shell) & (f >= shell) | (f >= shell) & (f < shell + 0.0625)
+        band &= fine
+        if band.any():
+            assert p0[band].sum() / p1[band].sum() == pytest.approx(1.0, abs=0.15)
+    lowest = (f > 0) & (f < 0.05)  # tilt (f / delta)**(+-2): class 0 has less of it
+    assert p0[lowest].sum() / p1[lowest].sum() < 0.3
+    with pytest.raises(ValueError, match="below 0.5"):
+        texture_task("coarse", 0.5)
+    with pytest.raises(ValueError, match="no frequency below"):
+        texture_task("coarse", 0.05, size=16)
+
+
+def test_frontier_is_monotone_within_error_bars():
+    import pandas as pd
+
+    def result(acc):
+        rows = [
+            {"delta": d, "width": w, "depth": 1, "params": p, "seed": s,
+             "test_accuracy": acc[(d, p)] + 0.01 * s, "train_accuracy": 1.0}
+            for d in (0.2, 0.1) for w, p in ((1, 14), (8, 98)) for s in range(3)
+        ]  # fmt: skip
+        return SweepResult(pd.DataFrame(rows))
+
+    rising = result({(0.2, 14): 0.95, (0.2, 98): 0.95, (0.1, 14): 0.6, (0.1, 98): 0.9})
+    assert rising.frontier()["params"].tolist() == [14, 98]
+    assert rising.frontier_is_monotone()
+    # the easier task needs the large network, the harder one does not: not monotone
+    falling = result({(0.2, 14): 0.6, (0.2, 98): 0.95, (0.1, 14): 0.9, (0.1, 98): 0.9})
+    assert falling.frontier()["params"].tolist() == [98, 14]
+    assert not falling.frontier_is_monotone()
+
+
 def test_texture_features_separate_easy_task():
     task = texture_task("fbf", 0.4, n_per_class=30, size=32, seed=0)
     tc = task_complexity(task.features(), task.labels)
@@ -314,6 +385,21 @@ def test_cnn_learns_easy_task_not_a_null_task():
     fr = easy.frontier()
     assert list(fr.columns[:3]) == ["delta", "width", "depth"]
     easy.plot()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_coarse_tasks_need_a_larger_receptive_field():
+    # classes that differ only beyond 8 pixels: one block (receptive field 4 pixels) stays
+    # near chance, three blocks (22 pixels) separate them; beyond 4 pixels both do
+    # (measured over 6 seeds: 0.62 vs 0.91, and 0.92 vs 1.00)
+    res = sweep([0.25, 0.125], [(4, 1), (8, 3)], 3, kind="coarse", n_per_class=24, size=32,
+                epochs=30, progress=False)  # fmt: skip
+    t = res.table().set_index(["delta", "depth"])["mean"]
+    assert t[(0.125, 3)] > t[(0.125, 1)] + 0.1
+    assert t[(0.125, 1)] < 0.8
+    assert t[(0.25, 3)] > 0.85 and t[(0.25, 1)] > 0.75
+    assert res.frontier_is_monotone()
 
 
 @pytest.mark.network

@@ -95,7 +95,9 @@ HEADER_KEYS = {
     "leniist": "stage2_length",
 }
 _OUTCOME_COLUMNS = ("ph", "bdecf", "pco2", "be", "apgar1", "apgar5", "stage2_start")
-_LINE = re.compile(r"^\s*#?\s*([A-Za-z][^:=]*?)\s*[:=]?\s+([-+]?(?:\d+\.?\d*|\.\d+)|nan|NaN)\s*$")
+_LINE = re.compile(
+    r"^\s*#?\s*([A-Za-z][^:=]*?)(?:\s*[:=]\s*|\s+)([-+]?(?:\d+\.?\d*|\.\d+)|nan|NaN)\s*$"
+)
 
 
 def _norm_key(key: str) -> str:
@@ -366,6 +368,8 @@ def load_records(path, *, fs: float = 4.0, progress: bool = True):
                 )
         rows.append(row)
     df = pd.DataFrame(rows)
+    for col in ("problem", "warning"):  # None when fine (not NaN), whatever pandas infers
+        df[col] = pd.Series([r[col] for r in rows], index=df.index, dtype=object)
     return df.sort_values("record", kind="stable").reset_index(drop=True)
 
 

@@ -394,7 +394,9 @@ class CleanFHR:
         Indices of the samples removed as spikes.
     gaps : pandas.DataFrame
         One row per run of missing samples: ``start``, ``length`` (samples),
-        ``seconds``, ``n_spike`` (samples of it removed as spikes),
+        ``seconds``, ``n_lost`` (samples at 0 or NaN: lost signal),
+        ``n_out_of_range`` (outside ``valid_range``), ``n_spike`` (removed by the
+        spike rule; a spike beyond ``valid_range`` counts as out of range),
         ``interpolated`` (bool).
     fs : float
         Sampling rate (Hz).
@@ -548,7 +550,10 @@ def preprocess(
         clean[s:e] = np.interp(np.arange(s, e), [s - 1, e], [clean[s - 1], clean[e]])
     spike_mask = np.zeros(x.size, dtype=bool)
     spike_mask[spikes] = True
-    n_spike = [int(spike_mask[s:e].sum()) for s, e in zip(starts, stops, strict=True)]
+    with np.errstate(invalid="ignore"):
+        lost = ~np.isfinite(x) | (x == 0)
+    # cumulative counts give each gap's lost / out-of-range / spike samples in one pass
+    counts = [np.r_[0, np.cumsum(m)] for m in (lost, ~valid & ~lost, spike_mask)]
     import pandas as pd
 
     gaps = pd.DataFrame(
@@ -556,7 +561,9 @@ def preprocess(
             "start": starts.astype(int),
             "length": lengths.astype(int),
             "seconds": lengths / fs,
-            "n_spike": np.asarray(n_spike, dtype=int),
+            "n_lost": (counts[0][stops] - counts[0][starts]).astype(int),
+            "n_out_of_range": (counts[1][stops] - counts[1][starts]).astype(int),
+            "n_spike": (counts[2][stops] - counts[2][starts]).astype(int),
             "interpolated": interp.astype(bool),
         }
     )
@@ -1247,7 +1254,7 @@ def simulate_recording(
     Parameters
     ----------
     params : FHRParams, optional
-        Default :data:`NORMAL`.
+        Default ``NORMAL``.
     minutes : float, default 90
         Duration.
     fs : float, default 4
@@ -1361,7 +1368,7 @@ def simulate_database(
         Share of acidotic recordings (CTU-UHB: about 7 % below pH 7.05; more
         here so that small simulated databases can be cross-validated).
     normal, acidotic : FHRParams, optional
-        Defaults :data:`NORMAL` and :data:`ACIDOTIC`.
+        Defaults ``NORMAL`` and ``ACIDOTIC`` (module constants).
     minutes, fs
         As in :func:`simulate_recording`.
     seed : int or numpy.random.Generator, default 0

@@ -400,6 +400,8 @@ class CleanFHR:
         ``interpolated`` (bool).
     fs : float
         Sampling rate (Hz).
+    raw : ndarray, shape (T,)
+        The input trace (for plots).
     """
 
     fhr: np.ndarray = field(repr=False)
@@ -408,6 +410,7 @@ class CleanFHR:
     gaps: object = field(repr=False)
     fs: float
     options: dict = field(default_factory=dict, repr=False)
+    raw: np.ndarray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         g = self.gaps
@@ -574,6 +577,7 @@ def preprocess(
         gaps=gaps,
         fs=fs,
         options=dict(valid_range=(lo, hi), spike_jump=spike_jump, max_interp=max_interp),
+        raw=x,
     )
 
 
@@ -1457,7 +1461,9 @@ def plot_recording(
     cleaned = None
     if isinstance(fhr, CleanFHR):
         cleaned, missing, fs = fhr.fhr, fhr.missing, fhr.fs
-        raw = np.where(missing, np.nan, fhr.fhr)
+        raw = np.where(missing, np.nan, fhr.fhr) if fhr.raw is None else fhr.raw.astype(float)
+        with np.errstate(invalid="ignore"):
+            raw = np.where(np.isfinite(raw) & (raw != 0), raw, np.nan)
     else:
         raw = np.asarray(fhr, dtype=float).copy()
         with np.errstate(invalid="ignore"):
@@ -1470,11 +1476,11 @@ def plot_recording(
     if clean is not None:
         fig.add_trace(go.Scatter(x=t, y=clean, name="truth", line=dict(color="#bbbbbb", width=1)),
                       row=1, col=1)
-    if cleaned is not None:
-        fig.add_trace(go.Scatter(x=t, y=cleaned, name="cleaned",
-                                 line=dict(color="#ff7f0e", width=1)), row=1, col=1)
     fig.add_trace(go.Scatter(x=t, y=raw, name="FHR", line=dict(color="#1f77b4", width=1)),
                   row=1, col=1)
+    if cleaned is not None:  # on top: spikes stay visible in blue, interpolation in orange
+        fig.add_trace(go.Scatter(x=t, y=cleaned, name="cleaned",
+                                 line=dict(color="#ff7f0e", width=1)), row=1, col=1)
     starts, stops = _runs(missing)
     for s, e in zip(starts, stops, strict=True):
         fig.add_vrect(x0=s / fs / 60, x1=e / fs / 60, fillcolor="#d62728", opacity=0.15,

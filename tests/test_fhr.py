@@ -355,3 +355,12 @@ def test_simulator_classes_differ_in_documented_directions():
     assert fhr.simulate_recording(q, minutes=30, seed=0).fhr.tolist() == rec.fhr.tolist()
     fig = rec.plot()
     assert len(fig.data) >= 3
+
+
+@pytest.mark.slow
+def test_features_do_not_depend_on_the_number_of_workers():
+    db = fhr.simulate_database(6, minutes=12, seed=0, progress=False)
+    one = fhr.compute_features(db, last_minutes=10, progress=False).values
+    two = fhr.compute_features(db, last_minutes=10, n_jobs=2, progress=False).values
+    pd.testing.assert_frame_equal(one, two)
+    assert set(one["window"]) == {"last", "stage1", "stage2"} and len(one) == 18

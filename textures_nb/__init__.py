@@ -49,6 +49,8 @@ _SUBMODULES = {
     "similarity",
     "confidence",
     "complexity",
+    "feedback",
+    "oversampling",
 }
 
 # functions re-exported at the top level: name -> module holding them

@@ -48,18 +48,19 @@ def speed() -> list[str]:
         med, low = median_time(
             lambda s=strategy: feedback.select_pairs(F, 20, strategy=s, judged=judged), 7
         )
-        out.append(f"| next 20 pairs among 2,000 items ({strategy}, 200 judged) | {med:.3f} | "
-                   f"{low:.3f} |")
+        out.append(
+            f"| next 20 pairs among 2,000 items ({strategy}, 200 judged) | {med:.3f} | {low:.3f} |"
+        )
     i, j = rng.integers(0, 2000, (2, 520))
     keep = i != j
-    pairs = [(a, b, bool(y[a] == y[b])) for a, b in zip(i[keep][:500], j[keep][:500],
-                                                           strict=True)]
+    pairs = [(a, b, bool(y[a] == y[b])) for a, b in zip(i[keep][:500], j[keep][:500], strict=True)]
     for hidden in (0, 64):
         med, low = median_time(
             lambda h=hidden: feedback.learn_metric(F, pairs, hidden=h, progress=False), 3
         )
-        out.append(f"| metric from 500 pairs, 2,000 items (hidden={hidden}) | {med:.3f} | "
-                   f"{low:.3f} |")
+        out.append(
+            f"| metric from 500 pairs, 2,000 items (hidden={hidden}) | {med:.3f} | {low:.3f} |"
+        )
     # the named peer
     try:
         import metric_learn
@@ -70,11 +71,12 @@ def speed() -> list[str]:
             try:
                 t0 = time.perf_counter()
                 getattr(metric_learn, name)().fit(P, lab)
-                out.append(f"| metric-learn {name}, 500 pairs | {time.perf_counter() - t0:.3f} "
-                           "| |")
-            except Exception as err:  # noqa: BLE001 - recorded, not hidden
-                out.append(f"| metric-learn {metric_learn.__version__} {name} | fails: "
-                           f"`{type(err).__name__}: {str(err)[:80]}` | |")
+                out.append(f"| metric-learn {name}, 500 pairs | {time.perf_counter() - t0:.3f} | |")
+            except Exception as err:  # recorded in the results, not hidden
+                out.append(
+                    f"| metric-learn {metric_learn.__version__} {name} | fails: "
+                    f"`{type(err).__name__}: {str(err)[:80]}` | |"
+                )
     except ImportError:
         out.append("| metric-learn | not installed | |")
     return out + [""]
@@ -102,69 +104,107 @@ def _ceilings(Fb, yb, Fq, yq) -> list[str]:
     for name, model in [
         ("LDA", make_pipeline(StandardScaler(), LDA())),
         ("NCA", make_pipeline(StandardScaler(), NCA(random_state=0))),
-        ("degree-2 polynomial + shrunk LDA",
-         make_pipeline(StandardScaler(), PolynomialFeatures(2), StandardScaler(),
-                       LDA(solver="eigen", shrinkage="auto"))),
+        (
+            "degree-2 polynomial + shrunk LDA",
+            make_pipeline(
+                StandardScaler(),
+                PolynomialFeatures(2),
+                StandardScaler(),
+                LDA(solver="eigen", shrinkage="auto"),
+            ),
+        ),
     ]:
         model.fit(Fb, yb)
         rows.append((name, p5(model.transform)))
-    mlp = make_pipeline(StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=2000,
-                                                        random_state=0)).fit(Fb, yb)
+    mlp = make_pipeline(
+        StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=2000, random_state=0)
+    ).fit(Fb, yb)
     rows.append(("MLP classifier, class probabilities as features", p5(mlp.predict_proba)))
-    out = ["Ceilings: learners given **every** training label (288 patches), held-out "
-           "precision@5:", "", "| learner | precision@5 |", "|---|---|"]
+    out = [
+        "Ceilings: learners given **every** training label (288 patches), held-out precision@5:",
+        "",
+        "| learner | precision@5 |",
+        "|---|---|",
+    ]
     return out + [f"| {n} | {v:.3f} |" for n, v in rows] + [""]
 
 
 def curve(n_seeds: int = 5) -> list[str]:
     Fb, yb, Fq, yq = _demo()
-    out = ["## 2. Learning curve (demonstration database, leaders features)", "",
-           f"{len(yb)} database patches, {len(yq)} held-out queries from other groups "
-           "(regions, realisations); 12 classes; simulated expert with 10 % errors; "
-           f"{n_seeds} seeds; batches of 20 pairs. Mean (sd over seeds).", ""]
+    out = [
+        "## 2. Learning curve (demonstration database, leaders features)",
+        "",
+        f"{len(yb)} database patches, {len(yq)} held-out queries from other groups "
+        "(regions, realisations); 12 classes; simulated expert with 10 % errors; "
+        f"{n_seeds} seeds; batches of 20 pairs. Mean (sd over seeds).",
+        "",
+    ]
     t0 = time.perf_counter()
-    main = feedback.learning_curve(Fb, yb, Fq, yq, answers=(0, 50, 100, 200, 400),
-                                   n_seeds=n_seeds, progress=False)
+    main = feedback.learning_curve(
+        Fb, yb, Fq, yq, answers=(0, 50, 100, 200, 400), n_seeds=n_seeds, progress=False
+    )
     secs = time.perf_counter() - t0
     out += ["Linear metric (default, `hidden=0`):", "", main.table().round(3).to_markdown(), ""]
     for strategy in ("random", "active"):
-        out.append(f"- {strategy}: gain at 200 answers "
-                   f"{main.table().loc[(strategy, 200), 'gain']:+.3f}")
+        out.append(
+            f"- {strategy}: gain at 200 answers {main.table().loc[(strategy, 200), 'gain']:+.3f}"
+        )
     g_random = main.table().loc[("random", 200), "gain"]
     need = main.answers_for(g_random, "active") if g_random > 0 else 0
-    out += [f"- answers active needs to reach random's gain at 200: {need:g}",
-            f"- ({secs:.0f} s)", ""]
-    mlp = feedback.learning_curve(Fb, yb, Fq, yq, answers=(0, 200), n_seeds=n_seeds,
-                                  progress=False, hidden=64)
+    out += [
+        f"- answers active needs to reach random's gain at 200: {need:g}",
+        f"- ({secs:.0f} s)",
+        "",
+    ]
+    mlp = feedback.learning_curve(
+        Fb, yb, Fq, yq, answers=(0, 200), n_seeds=n_seeds, progress=False, hidden=64
+    )
     out += ["MLP head (`hidden=64`), 200 answers:", "", mlp.table().round(3).to_markdown(), ""]
-    perfect = feedback.learning_curve(Fb, yb, Fq, yq, answers=(0, 200, 400), n_seeds=n_seeds,
-                                      error=0.0, progress=False)
-    out += ["Perfect expert (0 % errors), linear metric:", "",
-            perfect.table().round(3).to_markdown(), ""]
+    perfect = feedback.learning_curve(
+        Fb, yb, Fq, yq, answers=(0, 200, 400), n_seeds=n_seeds, error=0.0, progress=False
+    )
+    out += [
+        "Perfect expert (0 % errors), linear metric:",
+        "",
+        perfect.table().round(3).to_markdown(),
+        "",
+    ]
     return out + _ceilings(Fb, yb, Fq, yq)
 
 
 def rare(n_seeds: int = 8, classes=("fbf H=0.5", "gravel")) -> list[str]:
     db = data.demo_database(n_per_class=32, patch=64, seed=0)
-    out = ["## 3. Rare class reduced to 5 %", "",
-           f"Demonstration database; the rare class keeps 2 of its ~24 training patches; each "
-           f"strategy adds 8 rare samples; logistic regression on wavelet features; scores on "
-           f"held-out groups; {n_seeds} seeds (mean, 95 % t interval). Synthesis: phase "
-           "randomisation and IAAFT alternating; quality selection: `quality.compare` "
-           "(39 null draws) does not flag the candidate as different from its source at 5 %.",
-           ""]
+    out = [
+        "## 3. Rare class reduced to 5 %",
+        "",
+        f"Demonstration database; the rare class keeps 2 of its ~24 training patches; each "
+        f"strategy adds 8 rare samples; logistic regression on wavelet features; scores on "
+        f"held-out groups; {n_seeds} seeds (mean, 95 % t interval). Synthesis: phase "
+        "randomisation and IAAFT alternating; quality selection: `quality.compare` "
+        "(39 null draws) does not flag the candidate as different from its source at 5 %.",
+        "",
+    ]
     for kind in ("wavelet", "leaders"):
         for name in classes:
             t0 = time.perf_counter()
-            study = oversampling.rare_class_study(db, name, kind=kind, n_seeds=n_seeds,
-                                                  progress=False)
-            out += [f"### {name!r}, {kind} features ({time.perf_counter() - t0:.0f} s)", "",
-                    study.table().round(3).to_markdown(), ""]
+            study = oversampling.rare_class_study(
+                db, name, kind=kind, n_seeds=n_seeds, progress=False
+            )
+            acc = study.scores["accept_rate"].mean()
+            out += [
+                f"### {name!r}, {kind} features ({time.perf_counter() - t0:.0f} s)",
+                "",
+                study.table().round(3).to_markdown(),
+                "",
+                f"- share of syntheses the quality test accepted: {acc:.2f}",
+            ]
             for b in ("none", "smote", "synthesis"):
                 d = study.paired("synthesis+quality", b)
-                out.append(f"- synthesis+quality minus {b}, minority recall: {d['mean']:+.3f} "
-                           f"[{d['low']:+.3f}, {d['high']:+.3f}], wins/ties/losses "
-                           f"{d['wins']}/{d['ties']}/{d['losses']}")
+                out.append(
+                    f"- synthesis+quality minus {b}, minority recall: {d['mean']:+.3f} "
+                    f"[{d['low']:+.3f}, {d['high']:+.3f}], wins/ties/losses "
+                    f"{d['wins']}/{d['ties']}/{d['losses']}"
+                )
             out.append("")
     return out
 

@@ -191,7 +191,8 @@ class RareClassStudy:
     scores : pandas.DataFrame
         One row per seed and strategy: ``minority_recall``,
         ``balanced_accuracy``, ``n_rare`` (rare patches kept),
-        ``n_added``.
+        ``n_added``, ``accept_rate`` (share of the syntheses the quality test
+        accepted, nan without synthesis).
     rare_class : str
     options : dict
     """
@@ -201,6 +202,8 @@ class RareClassStudy:
     options: dict = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
+        if "minority_recall" not in getattr(self.scores, "columns", ()):
+            return f"RareClassStudy({self.rare_class!r}, no scores)"
         t = self.table()
         best = t["minority_recall"].idxmax()
         return (
@@ -384,6 +387,7 @@ def rare_class_study(
                     "balanced_accuracy": bal,
                     "n_rare": n_keep,
                     "n_added": int((y == rare).sum()) - n_keep,
+                    "accept_rate": np.nan if pool is None else float(pool.accepted.mean()),
                 }
             )
         bar.update()

@@ -178,9 +178,10 @@ def rare(n_seeds: int = 8, classes=("fbf H=0.5", "gravel")) -> list[str]:
         "## 3. Rare class reduced to 5 %",
         "",
         f"Demonstration database; the rare class keeps 2 of its ~24 training patches; each "
-        f"strategy adds 8 rare samples; logistic regression on wavelet features; scores on "
-        f"held-out groups; {n_seeds} seeds (mean, 95 % t interval). Synthesis: phase "
-        "randomisation and IAAFT alternating; quality selection: `quality.compare` "
+        "strategy adds 8 rare samples; logistic regression on the features named in each "
+        f"section; scores on held-out groups; {n_seeds} seeds (mean, 95 % t interval). "
+        "Synthesis: phase randomisation and IAAFT alternating; quality selection: "
+        "`quality.compare` "
         "(39 null draws) does not flag the candidate as different from its source at 5 %.",
         "",
     ]

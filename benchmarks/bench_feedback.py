@@ -150,12 +150,16 @@ def curve(n_seeds: int = 5) -> list[str]:
             f"- {strategy}: gain at 200 answers {main.table().loc[(strategy, 200), 'gain']:+.3f}"
         )
     g_random = main.table().loc[("random", 200), "gain"]
-    need = main.answers_for(g_random, "active") if g_random > 0 else 0
-    out += [
-        f"- answers active needs to reach random's gain at 200: {need:g}",
-        f"- ({secs:.0f} s)",
-        "",
-    ]
+    if g_random > 0:
+        need = main.answers_for(g_random, "active")
+        out.append(f"- answers active needs to reach random's gain at 200: {need:g}")
+    else:
+        first = main.answers_for(1e-9, "active")
+        out.append(
+            f"- random pairs lose precision at 200 answers; active gains from {first:g} "
+            "answers (nan: never)"
+        )
+    out += [f"- ({secs:.0f} s)", ""]
     mlp = feedback.learning_curve(
         Fb, yb, Fq, yq, answers=(0, 200), n_seeds=n_seeds, progress=False, hidden=64
     )

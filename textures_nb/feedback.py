@@ -914,6 +914,7 @@ class LearningCurve:
                     x=np.r_[x, x[::-1]],
                     y=np.r_[m + sd, (m - sd)[::-1]],
                     fill="toself",
+                    mode="lines",
                     line={"width": 0},
                     fillcolor=color,
                     opacity=0.2,
@@ -925,7 +926,10 @@ class LearningCurve:
                 go.Scatter(x=x, y=m, mode="lines+markers", name=strategy, line={"color": color})
             )
         if value.startswith("precision"):
-            fig.add_hline(y=self.baseline, line_dash="dot", annotation_text="no answer")
+            fig.add_hline(
+                y=self.baseline, line_dash="dot", annotation_text="no answer",
+                annotation_position="bottom right",
+            )
         fig.update_layout(
             xaxis_title="answered pairs",
             yaxis_title=f"held-out {value}",

@@ -357,7 +357,7 @@ class PairJudge:
                 panel.children = ()
             self.status.value = f"<b>no pair left</b>: {len(self.store)} answers saved"
             return
-        small = max(24, self.thumb // max(self.n_context, 1) - 4)
+        small = max(80, self.thumb // max(self.n_context, 1) - 4)  # 80 px: still legible
         for panel, item in zip(self._panels, self.current, strict=True):
             big = widgets.Image(value=png_bytes(self.images[item], width=self.thumb), format="png")
             context = []

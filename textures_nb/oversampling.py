@@ -273,7 +273,7 @@ class RareClassStudy:
             autosize=True,
             height=380,
             title=f"rare class {self.rare_class!r}: mean and 95 % interval over seeds",
-            legend={"x": 0.01, "y": 0.99},
+            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
             yaxis_range=[0, 1.05],
         )
         return fig

@@ -116,3 +116,59 @@ def test_explorer_runs_under_papermill(tmp_path):
 def test_bad_length():
     with pytest.raises(ValueError, match="`n`"):
         mrw_log_scale_figure(0.7, 0.2, n=64)
+
+
+# --------------------------------------------------------------------------
+# Pair judge (textures_nb.widgets.PairJudge): callbacks without a browser
+# --------------------------------------------------------------------------
+
+
+def _judge(tmp_path, **kwargs):
+    from textures_nb.feedback import PairStore
+    from textures_nb.widgets import PairJudge
+
+    images = np.random.default_rng(0).normal(size=(12, 16, 16))
+    store = PairStore(tmp_path / "pairs.jsonl", n_items=12, who="ana")
+    return PairJudge(images, store, **kwargs), store
+
+
+def test_pair_judge_buttons_write_at_once(tmp_path):
+    from textures_nb.feedback import PairStore
+
+    judge, store = _judge(tmp_path, pairs=[(0, 1), (2, 3), (4, 5)])
+    assert judge.current == (0, 1)
+    judge.buttons["same"].click()
+    judge.buttons["different"].click()
+    assert judge.current == (4, 5)
+    assert PairStore(tmp_path / "pairs.jsonl").pairs() == [(0, 1, True), (2, 3, False)]
+    judge.buttons["undo"].click()  # withdraws (2, 3) and shows it again
+    assert judge.current == (2, 3) and len(PairStore(tmp_path / "pairs.jsonl")) == 1
+    judge.buttons["unsure"].click()
+    assert judge.current == (4, 5)
+    assert store.records[-1]["answer"] == "unsure" and store.records[-1]["who"] == "ana"
+    judge.answer("same")
+    assert judge.current is None and "no pair left" in judge.status.value
+    judge.answer("same")  # nothing on screen: nothing recorded
+    assert len(store) == 3
+
+
+def test_pair_judge_resumes_and_skips_judged_pairs(tmp_path):
+    judge, store = _judge(tmp_path, pairs=[(0, 1), (2, 3)])
+    judge.answer("same")
+    # restart: a new judge on the same file and the same queue skips (0, 1)
+    judge2, _ = _judge(tmp_path, pairs=[(1, 0), (2, 3)])
+    assert judge2.current == (2, 3)
+
+
+def test_pair_judge_refills_from_features(tmp_path):
+    F = np.random.default_rng(1).normal(size=(12, 3))
+    judge, store = _judge(tmp_path, features=F, batch=4, n_context=2)
+    seen = set()
+    for _ in range(10):
+        i, j = judge.current
+        seen.add((min(i, j), max(i, j)))
+        judge.answer("different")
+    assert len(seen) == 10 and len(store) == 10  # never the same pair twice
+    # each side shows the item and its 2 neighbours
+    left = judge._panels[0].children
+    assert len(left[3].children) == 2

@@ -50,6 +50,8 @@ _SUBMODULES = {
     "confidence",
     "complexity",
     "fhr",
+    "feedback",
+    "oversampling",
 }
 
 # functions re-exported at the top level: name -> module holding them

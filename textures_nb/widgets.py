@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from ._checks import check_positive_int
 
-__all__ = ["FigureArea", "MRWExplorer", "figure_bundle", "mrw_explorer", "mrw_log_scale_figure"]
+__all__ = [
+    "FigureArea",
+    "MRWExplorer",
+    "PairJudge",
+    "figure_bundle",
+    "mrw_explorer",
+    "mrw_log_scale_figure",
+    "pair_judge",
+]
 
 
 def mrw_log_scale_figure(
@@ -187,3 +195,202 @@ def mrw_explorer(
         the current figure.
     """
     return MRWExplorer(n=n, seed=seed, figure_widget=figure_widget)
+
+
+class PairJudge:
+    """Show two items side by side and record the expert's answer in a PairStore.
+
+    Each item is drawn large with its ``n_context`` nearest neighbours
+    (standardised features) as small thumbnails below it, for context. The
+    buttons *same*, *different*, *unsure* write the answer to the store at
+    once (:meth:`textures_nb.feedback.PairStore.add`); *undo* withdraws the
+    last answer and shows that pair again. When the queue is empty, the next
+    ``batch`` pairs come from :func:`textures_nb.feedback.select_pairs`
+    (``"active"``) when features are given. ipywidgets 8 has no keyboard
+    events: Tab moves between the buttons and Space/Enter presses the
+    focused one.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W)
+    store : PairStore
+    pairs : iterable of (int, int), optional
+        Pairs to show first (already judged ones are skipped).
+    features : array_like, shape (N, D), optional
+        For the neighbour thumbnails and for choosing the next pairs.
+    n_context : int, default 3
+    batch : int, default 20
+    who : str, optional
+        Expert name written with each answer (default: the store's).
+    thumb : int, default 160
+        Side of the large thumbnails (pixels).
+    seed : int, default 0
+
+    Attributes
+    ----------
+    current : (int, int) or None
+        The pair on screen.
+    widget : ipywidgets.VBox
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from textures_nb.feedback import PairStore
+    >>> images = np.random.default_rng(0).normal(size=(4, 16, 16))
+    >>> store = PairStore(os.path.join(tempfile.mkdtemp(), "p.jsonl"), n_items=4)
+    >>> judge = PairJudge(images, store, pairs=[(0, 1), (2, 3)])
+    >>> judge.answer("same"); judge.current, len(store)
+    ((2, 3), 1)
+    """
+
+    def __init__(
+        self,
+        images,
+        store,
+        pairs=None,
+        *,
+        features=None,
+        n_context: int = 3,
+        batch: int = 20,
+        who: str | None = None,
+        thumb: int = 160,
+        seed: int = 0,
+    ) -> None:
+        import ipywidgets as widgets
+        import numpy as np
+
+        self.images = np.asarray(images)
+        if self.images.ndim != 3:
+            raise ValueError(f"`images` must have shape (N, H, W), got {self.images.shape}.")
+        self.store = store
+        self.features = None if features is None else np.asarray(features, dtype=float)
+        self.n_context = check_positive_int(n_context, "n_context", minimum=0)
+        self.batch = check_positive_int(batch, "batch")
+        self.who = who
+        self.thumb = check_positive_int(thumb, "thumb")
+        self._rng = np.random.default_rng(seed)
+        self.queue: list[tuple[int, int]] = [(int(a), int(b)) for a, b in (pairs or [])]
+        self._neighbours = None
+        if self.features is not None and self.n_context:
+            from .similarity import nearest
+
+            k = min(self.n_context, self.features.shape[0] - 1)
+            self._neighbours, _ = nearest(self.features, k, progress=False)
+        self.current: tuple[int, int] | None = None
+        self._panels = (widgets.VBox(), widgets.VBox())
+        self.buttons = {
+            name: widgets.Button(description=name, button_style=style, tooltip=tip)
+            for name, style, tip in (
+                ("same", "success", "these two are alike"),
+                ("different", "danger", "these two are not alike"),
+                ("unsure", "", "cannot tell"),
+                ("undo", "warning", "withdraw the last answer"),
+            )
+        }
+        for name, button in self.buttons.items():
+            button.on_click(
+                lambda _b, name=name: self.undo() if name == "undo" else self.answer(name)
+            )
+        self.status = widgets.HTML()
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(list(self._panels)),
+                widgets.HBox(list(self.buttons.values())),
+                self.status,
+            ]
+        )
+        self._next()
+
+    # -- callbacks (tested without a browser) -------------------------------
+    def answer(self, value: str) -> None:
+        """Record ``value`` ("same", "different" or "unsure") for the pair shown, go on."""
+        if self.current is None:
+            return
+        i, j = self.current
+        self.store.add(
+            i, j, {"same": True, "different": False, "unsure": None}[value], who=self.who
+        )
+        self._next()
+
+    def undo(self) -> None:
+        """Withdraw the last answer and show its pair again."""
+        last = self.store.undo()
+        if last is None:
+            return
+        if self.current is not None:
+            self.queue.insert(0, self.current)
+        self.current = None
+        self.queue.insert(0, (last["i"], last["j"]))
+        self._next()
+
+    # -- internals -----------------------------------------------------------
+    def _refill(self) -> None:
+        if self.features is None:
+            return
+        from .feedback import select_pairs
+
+        judged = self.store.judged() | {(min(a, b), max(a, b)) for a, b in self.queue}
+        self.queue += select_pairs(self.features, self.batch, judged=judged, seed=self._rng)
+
+    def _next(self) -> None:
+        judged = self.store.judged()
+        while True:
+            if not self.queue:
+                self._refill()
+            if not self.queue:
+                self.current = None
+                break
+            a, b = self.queue.pop(0)
+            if (min(a, b), max(a, b)) not in judged:
+                self.current = (a, b)
+                break
+        self._draw()
+
+    def _draw(self) -> None:
+        import ipywidgets as widgets
+
+        from ._shared.display import png_bytes
+
+        if self.current is None:
+            for panel in self._panels:
+                panel.children = ()
+            self.status.value = f"<b>no pair left</b>: {len(self.store)} answers saved"
+            return
+        small = max(80, self.thumb // max(self.n_context, 1) - 4)  # 80 px: still legible
+        for panel, item in zip(self._panels, self.current, strict=True):
+            big = widgets.Image(value=png_bytes(self.images[item], width=self.thumb), format="png")
+            context = []
+            if self._neighbours is not None:
+                context = [
+                    widgets.Image(value=png_bytes(self.images[n], width=small), format="png")
+                    for n in self._neighbours[item]
+                ]
+            panel.children = (
+                widgets.HTML(f"<b>item {item}</b>"),
+                big,
+                widgets.HTML("<small>nearest neighbours</small>") if context else widgets.HTML(),
+                widgets.HBox(context),
+            )
+        self.status.value = (
+            f"{len(self.store)} answers saved in <code>{self.store.path.name}</code>; "
+            f"{len(self.queue)} pairs queued"
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def pair_judge(images, store, pairs=None, **kwargs) -> PairJudge:
+    """A :class:`PairJudge` for ``images`` writing to ``store`` (see there).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from textures_nb.feedback import PairStore
+    >>> store = PairStore(os.path.join(tempfile.mkdtemp(), "p.jsonl"))
+    >>> pair_judge(np.zeros((2, 8, 8)) + np.eye(8), store, [(0, 1)]).current
+    (0, 1)
+    """
+    return PairJudge(images, store, pairs, **kwargs)

@@ -49,6 +49,7 @@ _SUBMODULES = {
     "similarity",
     "confidence",
     "complexity",
+    "paper",
 }
 
 # functions re-exported at the top level: name -> module holding them

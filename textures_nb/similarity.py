@@ -19,15 +19,15 @@ steps, each one function:
      (the deep texture statistics of notebook 02, no training).
    - ``"hyperbolic"``: the hyperbolic wavelet features of Abry et al.
      (2015) for photographic papers: for every pair of scales ``(j1, j2)``
-     (rows, columns; valid borders, L1 normalisation, scales down to 8
-     coefficients per axis) the log2 energy ``log2 mean d(j1, j2)^2`` and
-     the flatness ``log2 mean |d| - log2 mean d^2 / 2``, the exponents of
-     the energies along each direction (for every scale of the other), and
-     the exponents of a plane fitted over all pairs (roughness per
-     direction) with their difference (anisotropy). For signals, the same
-     per scale of the 1D transform.
-   - ``"isotropic"``: the isotropic counterpart, energies and flatness per
-     scale pooled over the three orientations, and their exponents: the
+     (rows, columns; valid borders, L1 normalisation, scales down to 16
+     coefficients per axis) the log2 energy ``log2 mean d(j1, j2)^2``, the
+     exponents of the energies along each direction (for every scale of
+     the other), the exponents of a plane fitted over all pairs (roughness
+     per direction) with their difference (anisotropy), and the flatness
+     ``log2 mean |d| - log2 mean d^2 / 2`` of the well-estimated pairs.
+     For signals, the ``"isotropic"`` features (one axis, one scale).
+   - ``"isotropic"``: the isotropic counterpart, energies per scale pooled
+     over the three orientations, their exponent and flatness: the
      orientation-blind baseline.
    - ``"orientation"``: structure-tensor statistics per scale (global
      orientation vector, mean local coherence; images only, see
@@ -81,6 +81,8 @@ __all__ = [
     "FEATURE_KINDS",
     "IMAGE_KINDS",
     "ORIENTATION_SCALES",
+    "MIN_COEFS_FEATURES",
+    "MIN_COEFS_FLATNESS",
     "features",
     "standardize_features",
     "dissimilarity",
@@ -310,14 +312,18 @@ def _wavelet_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 #: Fewest detail coefficients per axis at the coarsest scale of the ``"hyperbolic"`` and
-#: ``"isotropic"`` kinds (3 when the items are too small for 2 scales with 8).
-MIN_COEFS_FEATURES = 8
+#: ``"isotropic"`` kinds (8, then 3, when the items are too small for 2 scales with 16):
+#: coarser scales hold so few coefficients that their energies are mostly noise.
+MIN_COEFS_FEATURES = 16
+#: Fewest coefficients of a scale (or pair of scales) whose flatness is a feature: below,
+#: the estimate of the ratio of moments is too noisy to be worth a dimension.
+MIN_COEFS_FLATNESS = 4096
 
 
 def _feature_levels(n: int, wavelet: str) -> int:
-    """Largest scale with >= MIN_COEFS_FEATURES coefficients (>= 3 for small items), >= 2."""
+    """Largest scale with >= MIN_COEFS_FEATURES coefficients (then 8, then 3), >= 2."""
     n_taps = len(get_wavelet(wavelet).dec_lo)
-    for min_coefs in (MIN_COEFS_FEATURES, 3):
+    for min_coefs in (MIN_COEFS_FEATURES, 8, 3):
         j = 0
         while n_details(n, n_taps, j + 1) >= min_coefs:
             j += 1
@@ -351,44 +357,55 @@ def _plane_exponents(grid: np.ndarray) -> np.ndarray:
 def _hyperbolic_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
     """Hyperbolic wavelet features of a (B, H, W) batch (or (B, T) signals).
 
-    Per pair of scales (j1 along rows, j2 along columns): the log2 energy
-    ``log2 mean d(j1, j2)^2`` (a structure function of order 2) and the
-    flatness ``log2 mean |d| - log2 mean d^2 / 2`` (order 1 against 2: the
-    sparsity of the coefficients, -0.33 for a Gaussian field); the exponents
-    of the energies along j1 for each j2 and along j2 for each j1; the
-    exponents of the plane fitted over all pairs (one per direction) and
-    their difference (anisotropy).
+    For every pair of scales (j1 along rows, j2 along columns, down to
+    :data:`MIN_COEFS_FEATURES` coefficients per axis): the log2 energy
+    ``log2 mean d(j1, j2)^2`` (a structure function of order 2); the
+    exponents of the energies along j1 for each j2 and along j2 for each
+    j1; the exponents of the plane fitted over all pairs (one per
+    direction) and their difference (anisotropy); then, for the pairs with
+    at least :data:`MIN_COEFS_FLATNESS` coefficients, the flatness ``log2
+    mean |d| - log2 mean d^2 / 2`` (order 1 against 2: the sparsity of the
+    coefficients, -0.33 for a Gaussian field).
     """
     if batch.ndim == 2:  # signals: the hyperbolic transform is the 1D one
-        J = _feature_levels(batch.shape[1], wavelet)
-        d = hyperbolic_details(batch, ((1,),), wavelet_name=wavelet, levels=J)
-        s2, flat = zip(*(_log_moments(d[(j,)], (1, 2)) for j in range(1, J + 1)), strict=True)
-        s2, flat = np.stack(s2, axis=1), np.stack(flat, axis=1)
-        return np.concatenate([s2, flat, _slope(s2)[:, None]], axis=1)
+        return _isotropic_batch(batch, wavelet)
     levels = (_feature_levels(batch.shape[1], wavelet), _feature_levels(batch.shape[2], wavelet))
     d = hyperbolic_details(batch, ((1,), (2,)), wavelet_name=wavelet, levels=levels)
     n_b = batch.shape[0]
     s2 = np.empty((n_b, *levels))
-    flat = np.empty((n_b, *levels))
-    for (j1, j2), dj in d.items():
-        s2[:, j1 - 1, j2 - 1], flat[:, j1 - 1, j2 - 1] = _log_moments(dj, (1, 2, 3, 4))
+    flat = []
+    for (j1, j2), dj in sorted(d.items()):
+        s2[:, j1 - 1, j2 - 1], f = _log_moments(dj, (1, 2, 3, 4))
+        if dj.shape[1] * dj.shape[2] >= MIN_COEFS_FLATNESS:
+            flat.append(f)
     along_rows = _slope(np.moveaxis(s2, 1, 2))  # (B, J2): exponent along j1 for each j2
     along_cols = _slope(s2)  # (B, J1): exponent along j2 for each j1
-    parts = [s2.reshape(n_b, -1), flat.reshape(n_b, -1), along_rows, along_cols]
-    return np.concatenate(parts + [_plane_exponents(s2)], axis=1)
+    parts = [s2.reshape(n_b, -1), along_rows, along_cols, _plane_exponents(s2)]
+    if flat:
+        parts.append(np.stack(flat, axis=1))
+    return np.concatenate(parts, axis=1)
 
 
 def _isotropic_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
-    """Isotropic wavelet features of a (B, H, W) batch: per scale, the log2 energy and
-    flatness of the details pooled over the three orientations, and the exponents of
-    both. Blind to orientation (a 90 degree rotation leaves them unchanged)."""
+    """Isotropic wavelet features of a (B, H, W) batch (or (B, T) signals): per scale,
+    the log2 energy of the details pooled over the three orientations and its
+    exponent; the flatness of the scales with at least :data:`MIN_COEFS_FLATNESS`
+    coefficients. Blind to orientation (a transposition leaves them unchanged)."""
     groups = ((1,),) if batch.ndim == 2 else ((1, 2),)
     J = min(_feature_levels(n, wavelet) for n in batch.shape[1:])
     d = hyperbolic_details(batch, groups, wavelet_name=wavelet, levels=J)
     axes = tuple(range(1, d[(1,)].ndim))
-    s2, flat = zip(*(_log_moments(d[(j,)], axes) for j in range(1, J + 1)), strict=True)
-    s2, flat = np.stack(s2, axis=1), np.stack(flat, axis=1)
-    return np.concatenate([s2, flat, _slope(s2)[:, None], _slope(flat)[:, None]], axis=1)
+    s2, flat = [], []
+    for j in range(1, J + 1):
+        e, f = _log_moments(d[(j,)], axes)
+        s2.append(e)
+        if d[(j,)][0].size >= MIN_COEFS_FLATNESS:
+            flat.append(f)
+    s2 = np.stack(s2, axis=1)
+    parts = [s2, _slope(s2)[:, None]]
+    if flat:
+        parts.append(np.stack(flat, axis=1))
+    return np.concatenate(parts, axis=1)
 
 
 #: Gaussian derivative scales (pixels) of the ``"orientation"`` kind.
@@ -551,7 +568,7 @@ def features(
     >>> features(db.images, "wavelet", progress=False).shape
     (8, 85)
     >>> features(db.images, ["hyperbolic", "isotropic"], progress=False).shape
-    (8, 21)
+    (8, 14)
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
     bad = [k for k in kinds if k not in FEATURE_KINDS]

@@ -794,9 +794,8 @@ def hierarchy_scores(
         for q in range(p - 1, -1, -1):
             neg = depth == q
             share, count = _triplet_share(D, pos, neg)
-            trip.append(
-                {"closer": names[p], "farther": f"other {levels[q]}", "share": share, "count": count}
-            )
+            farther = f"other {levels[q]}"
+            trip.append({"closer": names[p], "farther": farther, "share": share, "count": count})
     Z = linkage(squareform(D, checks=False), method="average")
     coph = cophenet(Z)
     tree = squareform((L - depth) * off, checks=False).astype(float)
@@ -1076,7 +1075,9 @@ class HierarchyStudy:
 
         parts = {}
         for kind, rows in self.values.groupby("kind", sort=False):
-            parts[kind] = spread(rows.drop(columns=["seed", "kind"]), level=level)
+            # a relation the design lacks (one sheet per brand: no "other sheet") is all NaN
+            values = rows.drop(columns=["seed", "kind"]).dropna(axis=1, how="all")
+            parts[kind] = spread(values, level=level)
         out = pd.concat(parts, names=["kind", "score"])
         return out
 

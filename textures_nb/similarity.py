@@ -70,9 +70,9 @@ import numpy as np
 
 from ._checks import as_finite_array, check_positive_int, torch_seed
 from ._shared.display import palette, png_bytes, png_data_uri
+from ._shared.hyperbolic import hyperbolic_details
 from ._shared.progress import tqdm
 from ._shared.spectral import frequency_grids, hann, rfft_weights
-from ._shared.hyperbolic import hyperbolic_details
 from ._shared.wavelets import filter_step, n_details, slopes
 from ._shared.wavelets import wavelet as get_wavelet
 from .data import TextureDatabase, standardize_patches
@@ -408,15 +408,16 @@ def _isotropic_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
-#: Gaussian derivative scales (pixels) of the ``"orientation"`` kind.
-ORIENTATION_SCALES = (1.0, 2.0, 4.0, 8.0)
+#: Scales (pixels; decimation factors) of the ``"orientation"`` kind.
+ORIENTATION_SCALES = (1, 2, 4, 8)
 
 
 def _orientation_batch(batch: np.ndarray) -> np.ndarray:
     """Structure-tensor orientation statistics of a (B, H, W) batch.
 
     At each scale ``s`` of :data:`ORIENTATION_SCALES`, gradients by Gaussian
-    derivatives (FFT) give the tensor ``T = [gx^2, gx gy; gx gy, gy^2]``.
+    derivatives of width ``s`` (FFT, on the image decimated by ``s``) give
+    the tensor ``T = [gx^2, gx gy; gx gy, gy^2]``.
     Features per scale: the global orientation vector ``((Txx - Tyy), 2 Txy) /
     (Txx + Tyy)`` (Hann-weighted means; length = global coherence, angle =
     twice the direction of steepest variation, so fibres along the columns
@@ -435,23 +436,29 @@ def _orientation_batch(batch: np.ndarray) -> np.ndarray:
             f"images of shape {shape} are too small for orientation features (at least 32 "
             "pixels per side)."
         )
-    f_rows, f_cols = frequency_grids(shape, real=True)
-    window = hann(shape)
-    wsum = window.sum()
     spec = np.fft.rfft2(batch)
-    r2 = f_rows**2 + f_cols**2
     feats = []
     for s in ORIENTATION_SCALES:
-        blur = np.exp(-2 * np.pi**2 * s**2 * r2)
-        gy = np.fft.irfft2(spec * (2j * np.pi * f_rows * blur), s=shape)
-        gx = np.fft.irfft2(spec * (2j * np.pi * f_cols * blur), s=shape)
+        # scale s: the spectrum cropped to 1/s of the band (exact decimation by s), then
+        # Gaussian derivatives of one pixel of the decimated grid
+        m0, m1 = 2 * (shape[0] // (2 * int(s))), 2 * (shape[1] // (2 * int(s)))
+        rows = np.r_[0 : m0 // 2, shape[0] - m0 // 2 : shape[0]]
+        sub = spec[:, rows, : m1 // 2 + 1] * (m0 * m1 / (shape[0] * shape[1]))
+        f_rows, f_cols = frequency_grids((m0, m1), real=True)
+        r2 = f_rows**2 + f_cols**2
+        blur = np.exp(-2 * np.pi**2 * r2)
+        gy = np.fft.irfft2(sub * (2j * np.pi * f_rows * blur), s=(m0, m1))
+        gx = np.fft.irfft2(sub * (2j * np.pi * f_cols * blur), s=(m0, m1))
+        window = hann((m0, m1))
+        wsum = window.sum()
         comps = [gx * gx, gy * gy, gx * gy]
         txx, tyy, txy = (np.einsum("bij,ij->b", c, window) / wsum for c in comps)
         total = txx + tyy + 1e-300
-        smooth = np.exp(-2 * np.pi**2 * (4 * s) ** 2 * r2)
-        lxx, lyy, lxy = (np.fft.irfft2(np.fft.rfft2(c) * smooth, s=shape) for c in comps)
+        smooth = np.exp(-2 * np.pi**2 * 16 * r2)  # local tensors over 4 pixels
+        lxx, lyy, lxy = (np.fft.irfft2(np.fft.rfft2(c) * smooth, s=(m0, m1)) for c in comps)
         local = np.sqrt((lxx - lyy) ** 2 + 4 * lxy**2) / (lxx + lyy + 1e-12 * total[:, None, None])
-        feats += [(txx - tyy) / total, 2 * txy / total, np.einsum("bij,ij->b", local, window) / wsum]
+        coherence = np.einsum("bij,ij->b", local, window) / wsum
+        feats += [(txx - tyy) / total, 2 * txy / total, coherence]
     return np.stack(feats, axis=1)
 
 

@@ -1172,6 +1172,7 @@ def plot_thumbnails(
     per_group: int = 1,
     level: str | None = None,
     max_cols: int = 6,
+    max_side: int = 96,
     title: str | None = None,
 ):
     """Raking-light thumbnails, ``per_group`` images of each group at ``level``, wrapped.
@@ -1183,6 +1184,9 @@ def plot_thumbnails(
     level : str, optional
         Grouping level (default the finest of ``database.levels``, else the class).
     max_cols : int, default 6
+    max_side : int, default 96
+        Larger images are averaged over blocks down to at most this side
+        (keeps the figure light: a 512 x 512 heatmap weighs megabytes).
     title : str, optional
 
     Returns
@@ -1197,10 +1201,16 @@ def plot_thumbnails(
         level = database.levels[-1] if database.levels else "class"
     if level not in table.columns:
         raise ValueError(f"`level` must be a column of the database table, got {level!r}.")
+    max_side = check_positive_int(max_side, "max_side", minimum=8)
     picks = table.groupby(level, sort=False).head(per_group).index.to_numpy()
     titles = [str(table.loc[i, level]) for i in picks]
+    f = -(-max(database.images.shape[1:]) // max_side)  # block side
+    h, w = (n // f * f for n in database.images.shape[1:])
+    thumbs = [
+        database.images[i][:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3)) for i in picks
+    ]
     return plot_images(
-        [database.images[i] for i in picks],
+        thumbs,
         titles=titles,
         title=title or f"Raking-light images, {per_group} per {level}",
         height=150,

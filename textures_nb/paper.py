@@ -99,6 +99,7 @@ __all__ = [
     "compare_hierarchy",
     "HierarchyStudy",
     "hierarchy_study",
+    "plot_dendrogram",
     "plot_thumbnails",
 ]
 
@@ -631,6 +632,13 @@ def _average_precision(D: np.ndarray, relevant: np.ndarray) -> np.ndarray:
         return np.where(total > 0, (prec * rel).sum(axis=1) / total, np.nan)
 
 
+def _mean_or_nan(values: np.ndarray) -> float:
+    """Mean of the finite values; NaN (no warning) when there are none (a level whose
+    groups all hold a single item has nothing to retrieve)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
 def _triplet_share(D: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> tuple[float, int]:
     """Share of triplets (a, p, n) with D[a, p] < D[a, n] (ties count half), and their count."""
     wins, count = 0.0, 0
@@ -662,8 +670,9 @@ class HierarchyScores:
     by_level : pandas.DataFrame
         What :meth:`table` returns: per level (coarse to fine), ``precision``
         (share of the ``k`` nearest items in the query's group at that
-        level), ``mAP`` (mean average precision of the full ranking) and
-        ``chance`` (the precision of a random ranking).
+        level), ``mAP`` (mean average precision of the full ranking; NaN
+        when every group of the level holds a single item) and ``chance``
+        (the precision of a random ranking).
     triplets : pandas.DataFrame
         One row per pair of relations ``closer`` / ``farther`` (e.g. ``same
         brand`` / ``other manufacturer``): ``share`` of triplets (anchor,
@@ -676,6 +685,15 @@ class HierarchyScores:
     hierarchy : pandas.DataFrame
         The level keys of the items (each key holds its parents).
     levels : list of str
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from textures_nb.paper import hierarchy_scores
+    >>> t = pd.DataFrame({"maker": list("AABB")})
+    >>> s = hierarchy_scores(np.array([[0.0], [0.1], [5.0], [5.1]]), t, levels=["maker"], k=1)
+    >>> s.triplet("same maker", "other maker")
+    1.0
     """
 
     k: int
@@ -780,7 +798,7 @@ def hierarchy_scores(
         relevant = (depth >= i) & off
         rows[level] = {
             f"precision@{k}": float(np.take_along_axis(relevant, nn, axis=1).mean()),
-            "mAP": float(np.nanmean(_average_precision(D, relevant))),
+            "mAP": _mean_or_nan(_average_precision(D, relevant)),
             "chance": float(relevant.sum() / (n * (n - 1))),
         }
     by_level = pd.DataFrame.from_dict(rows, orient="index")
@@ -830,6 +848,15 @@ def plot_dendrogram(
     plotly.graph_objects.Figure
         A tree that merges the items level by level has one colour per
         branch.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from textures_nb.paper import hierarchy_scores, plot_dendrogram
+    >>> t = pd.DataFrame({"maker": list("AABB"), "sheet": list("xyxy")})
+    >>> s = hierarchy_scores(np.arange(4.0)[:, None], t, levels=["maker", "sheet"], k=1)
+    >>> len(plot_dendrogram(s).data)  # the tree and one trace per maker
+    3
     """
     import plotly.graph_objects as go
     from scipy.cluster.hierarchy import dendrogram
@@ -907,6 +934,13 @@ class HierarchyComparison:
         One per kind (a kind may be a ``"+"``-joined combination).
     features : dict of str to ndarray
         The features of each kind, shape (N, D).
+
+    Examples
+    --------
+    >>> from textures_nb.paper import compare_hierarchy, simulate_papers
+    >>> db = simulate_papers(2, 1, 1, 3, size=48, progress=False)
+    >>> compare_hierarchy(db, ["isotropic"], k=1, progress=False)
+    HierarchyComparison(k=1, kinds=['isotropic'])
     """
 
     k: int
@@ -1052,6 +1086,14 @@ class HierarchyStudy:
         :meth:`HierarchyComparison.table`.
     failures : dict of int to str
         Seeds that failed and their error.
+
+    Examples
+    --------
+    >>> from textures_nb.paper import hierarchy_study
+    >>> st = hierarchy_study(["isotropic"], [0, 1], k=1, progress=False,
+    ...                      simulate=dict(n_manufacturers=2, n_brands=1, n_patches=2, size=48))
+    >>> st
+    HierarchyStudy(k=1, n_seeds=2)
     """
 
     k: int
@@ -1192,6 +1234,13 @@ def plot_thumbnails(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from textures_nb.paper import plot_thumbnails, simulate_papers
+    >>> db = simulate_papers(1, 2, 1, 2, size=32, progress=False)
+    >>> len(plot_thumbnails(db).data)  # one per sheet
+    2
     """
     from .plotting import images as plot_images
 

@@ -883,7 +883,7 @@ def plot_dendrogram(
     li = levels.index(color_level)
     symbol_keys = keys[levels[li + 1]].to_numpy()[leaves] if li + 1 < len(levels) else None
     symbols = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon"]
-    groups = list(dict.fromkeys(colour_keys))
+    groups = sorted(dict.fromkeys(colour_keys))
     colours = palette(len(groups))
     finest = keys[levels[-1]].to_numpy()[leaves]
     for g, colour in zip(groups, colours, strict=True):
@@ -1000,7 +1000,8 @@ class HierarchyComparison:
             xaxis_title="affinity level (coarse to fine)",
             height=400,
             autosize=True,
-            legend=dict(x=0.01, y=0.02, xanchor="left", yanchor="bottom"),
+            legend=dict(orientation="h", x=0.0, y=1.0, xanchor="left", yanchor="bottom"),
+            margin=dict(t=90),
         )
         return fig
 

@@ -219,10 +219,6 @@ def test_features_shapes_determinism_and_grey_level_invariance(kind):
     # grey-level offset and contrast do not matter
     np.testing.assert_allclose(sim.features(3.0 * x + 7.0, kind, progress=False), F, atol=1e-5)
     s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
-    if kind in sim.IMAGE_KINDS:  # orientation statistics need images
-        with pytest.raises(ValueError, match="needs images"):
-            sim.features(s, kind, progress=False)
-        return
     F1 = sim.features(s, kind, progress=False)
     assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
 
@@ -431,6 +427,23 @@ def test_seed_accepts_a_generator():
 # --------------------------------------------------------------------------
 # Hyperbolic, isotropic and orientation kinds
 # --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", sim.ANISOTROPY_KINDS)
+def test_anisotropy_kinds_shapes_determinism_and_grey_level_invariance(kind):
+    x = np.stack([fbf((64, 64), 0.5, anisotropy=0.5, seed=s) for s in range(3)])
+    F = sim.features(x, kind, batch_size=2, progress=False)
+    assert F.shape[0] == 3 and F.ndim == 2 and np.all(np.isfinite(F))
+    np.testing.assert_allclose(sim.features(list(x), kind, progress=False), F, atol=1e-9)
+    np.testing.assert_allclose(sim.features(3.0 * x + 7.0, kind, progress=False), F, atol=1e-5)
+    assert kind in sim.ALL_KINDS and kind not in sim.FEATURE_KINDS
+    s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
+    if kind in sim.IMAGE_KINDS:  # orientation statistics need images
+        with pytest.raises(ValueError, match="needs images"):
+            sim.features(s, kind, progress=False)
+        return
+    F1 = sim.features(s, kind, progress=False)
+    assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
 
 
 def test_hyperbolic_features_are_the_energies_of_the_shared_transform():

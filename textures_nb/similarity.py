@@ -79,6 +79,8 @@ from .data import TextureDatabase, standardize_patches
 
 __all__ = [
     "FEATURE_KINDS",
+    "ANISOTROPY_KINDS",
+    "ALL_KINDS",
     "IMAGE_KINDS",
     "ORIENTATION_SCALES",
     "MIN_COEFS_FEATURES",
@@ -101,8 +103,13 @@ __all__ = [
     "explorer",
 ]
 
-#: Feature kinds of :func:`features`.
-FEATURE_KINDS = ("wavelet", "leaders", "gram", "hyperbolic", "isotropic", "orientation")
+#: General-purpose feature kinds of :func:`features` (the default of :func:`compare_features`).
+FEATURE_KINDS = ("wavelet", "leaders", "gram")
+#: Kinds for anisotropic surfaces such as photographic papers (:mod:`textures_nb.paper`):
+#: the hyperbolic wavelet features, their isotropic counterpart, orientation statistics.
+ANISOTROPY_KINDS = ("hyperbolic", "isotropic", "orientation")
+#: Every kind :func:`features` accepts.
+ALL_KINDS = FEATURE_KINDS + ANISOTROPY_KINDS
 #: Kinds that need images (N, H, W); the others also take signals (N, T).
 IMAGE_KINDS = ("orientation",)
 METRICS = ("euclidean", "cosine")
@@ -534,10 +541,10 @@ def features(
         Equally sized grayscale images (pixels) or signals (samples); a list
         of arrays of different sizes is refused (cut patches first).
     kind : str or a sequence of str
-        One of :data:`FEATURE_KINDS` (``"wavelet"``, ``"leaders"``,
-        ``"gram"``, ``"hyperbolic"``, ``"isotropic"``, ``"orientation"``, the
-        last one for images only); see the module docstring. A sequence
-        concatenates the kinds.
+        One of :data:`ALL_KINDS`: ``"wavelet"``, ``"leaders"``, ``"gram"``
+        (:data:`FEATURE_KINDS`), ``"hyperbolic"``, ``"isotropic"``,
+        ``"orientation"`` (:data:`ANISOTROPY_KINDS`, the last one for images
+        only); see the module docstring. A sequence concatenates the kinds.
     batch_size : int, default 64
         Items per batch (memory of the ``"gram"`` network and the FFTs).
     wavelet : str, default "db3"
@@ -578,9 +585,9 @@ def features(
     (8, 14)
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
-    bad = [k for k in kinds if k not in FEATURE_KINDS]
+    bad = [k for k in kinds if k not in ALL_KINDS]
     if bad or not kinds:
-        raise ValueError(f"`kind` must be one of {FEATURE_KINDS} or a list of them, got {kind!r}.")
+        raise ValueError(f"`kind` must be one of {ALL_KINDS} or a list of them, got {kind!r}.")
     arr = standardize_patches(_check_images(images))
     seed = _int_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")

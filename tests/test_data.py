@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -211,3 +214,113 @@ def test_load_image_folder_empty_class(tmp_path):
     _save(tmp_path / "a" / "x.png", np.zeros((8, 8)))
     with pytest.raises(ValueError, match=r"class folder .*b.* holds no image"):
         load_image_folder(tmp_path)
+
+
+# --------------------------------------------------------------------------
+# Nested folders, 16-bit TIFF scans, metadata CSV
+# --------------------------------------------------------------------------
+
+
+def _paper_tree(root, rng):
+    """manufacturer/brand/sheet/image.tif, 16-bit grayscale TIFFs."""
+    import tifffile
+
+    stored = {}
+    for m, b, s in itertools.product(("Agfa", "Kodak"), ("B1", "B2"), ("S1",)):
+        folder = root / m / b / s
+        folder.mkdir(parents=True)
+        for i in range(2):
+            img = rng.integers(0, 65536, size=(24, 32)).astype(np.uint16)
+            tifffile.imwrite(folder / f"scan{i}.tif", img)
+            stored[f"{m}/{b}/{s}/scan{i}.tif"] = img
+    return stored
+
+
+def test_nested_folders_and_16_bit_tiffs(tmp_path):
+    stored = _paper_tree(tmp_path, np.random.default_rng(0))
+    levels = ("manufacturer", "brand", "sheet")
+    db = load_image_folder(tmp_path, levels=levels, standardize=False)
+    t = db.table()
+    assert db.levels == list(levels) and len(db) == 8
+    assert db.class_names == ["Agfa/B1/S1", "Agfa/B2/S1", "Kodak/B1/S1", "Kodak/B2/S1"]
+    for i, f in enumerate(t["file"]):
+        np.testing.assert_array_equal(db.images[i], stored[f])  # 16-bit values kept
+        assert t.loc[i, "manufacturer"] == f.split("/")[0] and t.loc[i, "brand"] == f.split("/")[1]
+    assert db.images.max() > 255
+    # tiles keep the metadata of their image
+    tiles = load_image_folder(tmp_path, levels=levels, patch=12)
+    assert len(tiles) == 8 * 4 and (tiles.table()["file"].iloc[:4] == t["file"].iloc[0]).all()
+    # without levels, nested folders are refused with the fix
+    with pytest.raises(ValueError, match=r"sub-folder 'B1'.*levels="):
+        load_image_folder(tmp_path)
+    with pytest.raises(ValueError, match="sub-folder 'S1'.*names 2 levels"):
+        load_image_folder(tmp_path, levels=("manufacturer", "brand"))
+    with pytest.raises(TypeError, match="levels"):
+        load_image_folder(tmp_path, levels="manufacturer")
+    (tmp_path / "Agfa" / "readme.png").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"Agfa.*one sub-folder per 'brand'.*readme\.png"):
+        load_image_folder(tmp_path, levels=levels)
+
+
+def test_colour_16_bit_tiff_becomes_luminance(tmp_path):
+    import tifffile
+
+    rgb = np.zeros((16, 16, 3), dtype=np.uint16)
+    rgb[..., 1] = 40000
+    tifffile.imwrite(tmp_path / "a.tif", rgb, photometric="rgb")
+    db = load_image_folder(tmp_path, standardize=False)
+    np.testing.assert_allclose(db.images[0], 0.587 * 40000)
+    tifffile.imwrite(tmp_path / "a.tif", np.zeros((3, 16, 16), np.uint16), photometric="rgb",
+                     planarconfig="separate")  # fmt: skip
+    assert load_image_folder(tmp_path, standardize=False).images.shape == (1, 16, 16)
+
+
+def test_metadata_csv_is_joined_and_mismatches_name_the_file(tmp_path):
+    _paper_tree(tmp_path / "scans", np.random.default_rng(1))
+    levels = ("manufacturer", "brand", "sheet")
+    csv = tmp_path / "notes.csv"
+    rows = pd.DataFrame(
+        {
+            "file": ["Agfa/B1/S1/scan0.tif", "scan1.tif", "Kodak/B2/S1/scan1.tif", "lost.tif"],
+            "date": [1935, 1936, 1950, 1960],
+            "notes": ["", "", "toned", "x"],
+        }
+    )
+    rows.to_csv(csv, index=False)
+    # "scan1.tif" names several images: not a unique bare name, so it is an extra row
+    extra = r"notes\.csv.*2 row\(s\) name no image.*'scan1\.tif'.*'lost\.tif'"
+    missing = r"notes\.csv.*no row for 6 image\(s\).*Agfa/B1/S1/scan1"
+    with pytest.warns(UserWarning, match=extra), pytest.warns(UserWarning, match=missing):
+        db = load_image_folder(tmp_path / "scans", levels=levels, metadata=csv)
+    t = db.table().set_index("file")
+    assert t.loc["Agfa/B1/S1/scan0.tif", "date"] == 1935
+    assert t.loc["Kodak/B2/S1/scan1.tif", "notes"] == "toned"
+    assert pd.isna(t.loc["Agfa/B2/S1/scan0.tif", "date"])
+    # a bare unique name matches, a relative CSV path is looked up in the folder too
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name in ("a.png", "b.png"):
+        _save(flat / name, np.random.default_rng(0).integers(0, 256, (8, 8)))
+    pd.DataFrame({"file": ["a.png", "b.png"], "manufacturer": ["Agfa", "Ilford"]}).to_csv(
+        flat / "meta.csv", index=False
+    )
+    (flat / "meta.csv").rename(tmp_path / "meta.csv")
+    db = load_image_folder(flat, metadata=tmp_path / "meta.csv")
+    assert db.table()["manufacturer"].tolist() == ["Agfa", "Ilford"]
+    # errors name the CSV
+    pd.DataFrame({"name": ["a.png"]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match=r"bad\.csv.*no 'file' column"):
+        load_image_folder(flat, metadata=tmp_path / "bad.csv")
+    pd.DataFrame({"file": ["a.png", "a.png"]}).to_csv(tmp_path / "dup.csv", index=False)
+    with pytest.raises(ValueError, match=r"dup\.csv.*several rows for the image 'a\.png'"):
+        load_image_folder(flat, metadata=tmp_path / "dup.csv")
+    with pytest.raises(ValueError, match=r"cannot read the metadata CSV.*missing\.csv"):
+        load_image_folder(flat, metadata=tmp_path / "missing.csv")
+    # a CSV column that disagrees with the folders: warned, the folders win
+    pd.DataFrame({"file": ["Agfa/B1/S1/scan0.tif"], "brand": ["B9"]}).to_csv(
+        tmp_path / "clash.csv", index=False
+    )
+    clash = r"clash\.csv.*'brand' disagrees.*Agfa/B1/S1/scan0"
+    with pytest.warns(UserWarning, match=clash), pytest.warns(UserWarning, match="no row for 7"):
+        db = load_image_folder(tmp_path / "scans", levels=levels, metadata=tmp_path / "clash.csv")
+    assert db.table()["brand"].iloc[0] == "B1"

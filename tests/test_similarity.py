@@ -422,3 +422,70 @@ def test_seed_accepts_a_generator():
     np.testing.assert_array_equal(g1, g2)
     with pytest.raises(TypeError, match="`seed`"):
         sim.cluster(F, 3, seed=1.5)
+
+
+# --------------------------------------------------------------------------
+# Hyperbolic, isotropic and orientation kinds
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", sim.ANISOTROPY_KINDS)
+def test_anisotropy_kinds_shapes_determinism_and_grey_level_invariance(kind):
+    x = np.stack([fbf((64, 64), 0.5, anisotropy=0.5, seed=s) for s in range(3)])
+    F = sim.features(x, kind, batch_size=2, progress=False)
+    assert F.shape[0] == 3 and F.ndim == 2 and np.all(np.isfinite(F))
+    np.testing.assert_allclose(sim.features(list(x), kind, progress=False), F, atol=1e-9)
+    np.testing.assert_allclose(sim.features(3.0 * x + 7.0, kind, progress=False), F, atol=1e-5)
+    assert kind in sim.ALL_KINDS and kind not in sim.FEATURE_KINDS
+    s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
+    if kind in sim.IMAGE_KINDS:  # orientation statistics need images
+        with pytest.raises(ValueError, match="needs images"):
+            sim.features(s, kind, progress=False)
+        return
+    F1 = sim.features(s, kind, progress=False)
+    assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
+
+
+def test_hyperbolic_features_are_the_energies_of_the_shared_transform():
+    from textures_nb._shared.hyperbolic import hyperbolic_details
+    from textures_nb.data import standardize_patches
+
+    x = np.stack([fbf((128, 128), 0.5, anisotropy=0.6, seed=s) for s in SEEDS])
+    F = sim.features(x, "hyperbolic", progress=False)
+    J = sim._feature_levels(128, "db3")
+    z = standardize_patches(x)[0]
+    d = hyperbolic_details(z, ((0,), (1,)), levels=(J, J))
+    energies = [np.log2(np.mean(d[(a, b)] ** 2)) for a in range(1, J + 1) for b in range(1, J + 1)]
+    np.testing.assert_allclose(F[0, : J * J], energies, rtol=1e-10)
+
+
+def test_transposition_swaps_hyperbolic_and_leaves_isotropic_unchanged():
+    x = np.stack([fbf((96, 128), 0.6, anisotropy=0.7, theta=0.3, seed=s) for s in SEEDS])
+    xt = np.ascontiguousarray(x[:, :96, :96])
+    iso = sim.features(xt, "isotropic", progress=False)
+    np.testing.assert_allclose(
+        sim.features(xt.transpose(0, 2, 1), "isotropic", progress=False), iso, atol=1e-9
+    )
+    hyp = sim.features(xt, "hyperbolic", progress=False)
+    hyp_t = sim.features(xt.transpose(0, 2, 1), "hyperbolic", progress=False)
+    J = sim._feature_levels(96, "db3")
+    grid, grid_t = hyp[:, : J * J].reshape(-1, J, J), hyp_t[:, : J * J].reshape(-1, J, J)
+    np.testing.assert_allclose(grid_t, grid.transpose(0, 2, 1), atol=1e-9)
+    # the anisotropy index (last plane exponent) flips sign
+    n_plane = 2 * J + J * J
+    np.testing.assert_allclose(hyp_t[:, n_plane + 2], -hyp[:, n_plane + 2], atol=1e-9)
+    assert np.all(np.abs(hyp[:, n_plane + 2]) > 0.1)
+
+
+@pytest.mark.parametrize(("theta", "sign"), [(0.0, 1), (np.pi / 2, -1)])
+def test_orientation_features_point_along_the_field(theta, sign):
+    # fbf varies most along theta (from the columns axis): (Txx - Tyy) / (Txx + Tyy) has its sign
+    x = np.stack([fbf((128, 128), 0.5, anisotropy=0.8, theta=theta, seed=s) for s in SEEDS])
+    F = sim.features(x, "orientation", progress=False)
+    assert F.shape == (3, 3 * len(sim.ORIENTATION_SCALES))
+    assert np.all(sign * F[:, 0::3] > 0.5) and np.all(np.abs(F[:, 1::3]) < 0.2)
+    iso = np.stack([fbf((128, 128), 0.5, seed=s) for s in SEEDS])
+    # isotropic field: no orientation at the fine scales (the coarse ones have few samples)
+    assert np.all(np.abs(sim.features(iso, "orientation", progress=False)[:, 0:6:3]) < 0.15)
+    with pytest.raises(ValueError, match="too small"):
+        sim.features(x[:, :16, :16], "orientation", progress=False)

@@ -52,6 +52,7 @@ _SUBMODULES = {
     "fhr",
     "feedback",
     "oversampling",
+    "paper",
 }
 
 # functions re-exported at the top level: name -> module holding them

@@ -19,9 +19,11 @@ the database does not hold (:meth:`TextureDatabase.split`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +62,14 @@ class TextureDatabase:
     sources : list of str
         Where each class comes from (e.g. ``"skimage.data.brick"`` or
         ``"processes.fbf(H=0.3)"``), or the file of each group for a folder.
+    metadata : pandas.DataFrame or None
+        One row per patch (same order as ``images``): for a folder, the file
+        (``file``, relative to the folder), the hierarchy levels and the
+        columns of a metadata CSV; for simulated papers, the levels and the
+        parameters. Joined to the labels by :meth:`table`.
+    levels : list of str
+        Columns of ``metadata`` holding a hierarchy, coarse to fine (e.g.
+        ``["manufacturer", "brand", "sheet"]``); empty without one.
     """
 
     images: np.ndarray
@@ -67,15 +77,43 @@ class TextureDatabase:
     class_names: list[str]
     groups: np.ndarray
     sources: list[str] = field(default_factory=list)
+    metadata: Any = field(default=None, repr=False)
+    levels: list[str] = field(default_factory=list, repr=False)
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
     def __repr__(self) -> str:
+        levels = f", levels {'/'.join(self.levels)}" if self.levels else ""
         return (
             f"TextureDatabase({len(self)} patches of {self.images.shape[1:]}, "
-            f"{len(self.class_names)} classes, {np.unique(self.groups).size} groups)"
+            f"{len(self.class_names)} classes, {np.unique(self.groups).size} groups"
+            f"{levels})"[:290]
         )
+
+    def table(self):
+        """One row per patch: ``label``, ``class``, ``group`` and the ``metadata`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: patch number (row of ``images``).
+
+        Examples
+        --------
+        >>> from textures_nb.data import demo_database
+        >>> demo_database(n_per_class=4, patch=32, classes=["brick"]).table().columns.tolist()
+        ['label', 'class', 'group']
+        """
+        import pandas as pd
+
+        names = [self.class_names[c] if 0 <= c < self.n_classes else "" for c in self.labels]
+        out = pd.DataFrame({"label": self.labels, "class": names, "group": self.groups})
+        if self.metadata is not None:
+            meta = self.metadata.reset_index(drop=True)
+            out = pd.concat([out, meta.drop(columns=[c for c in meta if c in out])], axis=1)
+        out.index.name = "patch"
+        return out
 
     @property
     def n_classes(self) -> int:
@@ -91,6 +129,10 @@ class TextureDatabase:
             class_names=list(self.class_names),
             groups=self.groups[index],
             sources=list(self.sources),
+            metadata=None
+            if self.metadata is None
+            else self.metadata.iloc[_positions(index, len(self))].reset_index(drop=True),
+            levels=list(self.levels),
         )
 
     def split(
@@ -148,6 +190,11 @@ class TextureDatabase:
                 is_query |= members
                 held += int(members.sum())
         return self.subset(~is_query), self.subset(is_query)
+
+
+def _positions(index: np.ndarray, n: int) -> np.ndarray:
+    """Integer positions of an integer array or boolean mask of length ``n``."""
+    return np.flatnonzero(index) if index.dtype == bool else index.astype(int)
 
 
 # --------------------------------------------------------------------------
@@ -419,18 +466,54 @@ def demo_database(
 # A user's images
 # --------------------------------------------------------------------------
 
+#: Luminance weights (ITU-R BT.601, as Pillow's "L" mode) for colour scans.
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _read_tiff(path: Path) -> np.ndarray:
+    """A TIFF with tifffile: 8/16-bit or float values kept, colour to luminance."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        if len(tif.series) != 1 or len(tif.series[0].shape) > 3:
+            raise ValueError(
+                f"{len(tif.series)} series of shape {tif.series[0].shape}: a multi-page or "
+                "stacked TIFF"
+            )
+        arr = tif.series[0].asarray()
+    if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # RGB(A), samples last
+        arr = arr[..., :3].astype(np.float64) @ _LUMA
+    elif arr.ndim == 3 and arr.shape[0] in (3, 4):  # planar RGB(A)
+        arr = np.moveaxis(arr[:3].astype(np.float64), 0, -1) @ _LUMA
+    return np.asarray(arr, dtype=np.float64)
+
 
 def _read_gray(path: Path) -> np.ndarray:
-    """Read one image file as a 2D float array (RGB(A) to luminance)."""
+    """Read one image file as a 2D float array (RGB(A) to luminance).
+
+    TIFFs are read with tifffile when it is installed (16-bit colour and
+    float scans, which Pillow cannot open), other formats with Pillow.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    errors: tuple[type[BaseException], ...] = (UnidentifiedImageError, OSError, ValueError)
     try:
-        with Image.open(path) as im:
-            if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-                arr = np.asarray(im, dtype=np.float64)
-            else:
-                arr = np.asarray(im.convert("L"), dtype=np.float64)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        arr = None
+        if path.suffix.lower() in (".tif", ".tiff"):
+            try:
+                import tifffile
+
+                errors += (tifffile.TiffFileError,)
+                arr = _read_tiff(path)
+            except ImportError:  # tifffile is optional: Pillow reads most grayscale TIFFs
+                arr = None
+        if arr is None:
+            with Image.open(path) as im:
+                if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+                    arr = np.asarray(im, dtype=np.float64)
+                else:
+                    arr = np.asarray(im.convert("L"), dtype=np.float64)
+    except errors as exc:
         raise ValueError(
             f"cannot read the image file {str(path)!r} ({type(exc).__name__}: {exc}); "
             "remove it from the folder or convert it to PNG/TIFF."
@@ -443,11 +526,19 @@ def _read_gray(path: Path) -> np.ndarray:
     return arr
 
 
-def _image_files(folder: Path) -> list[Path]:
+def _image_files(folder: Path, *, nested_hint: bool = False) -> list[Path]:
     files = []
     for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or p.is_dir():
+        if p.name.startswith("."):
             continue  # hidden files (.DS_Store, thumbnails caches) are not data
+        if p.is_dir():
+            if nested_hint:
+                raise ValueError(
+                    f"folder {str(folder)!r} holds the sub-folder {p.name!r}: for nested "
+                    "folders (e.g. manufacturer/brand/sheet/images) pass their names, "
+                    "levels=('manufacturer', 'brand', 'sheet')."
+                )
+            continue
         if p.suffix.lower() not in IMAGE_EXTENSIONS:
             raise ValueError(
                 f"{str(p)!r} is not an image file (extension {p.suffix!r}); the folder "
@@ -458,9 +549,132 @@ def _image_files(folder: Path) -> list[Path]:
     return files
 
 
+def _nested_files(folder: Path, levels: list[str]) -> list[tuple[tuple[str, ...], Path]]:
+    """(folder names from the top, image file) for images ``len(levels)`` folders deep."""
+    out: list[tuple[tuple[str, ...], Path]] = []
+
+    def walk(current: Path, names: tuple[str, ...]) -> None:
+        depth = len(names)
+        if depth == len(levels):
+            files = _image_files(current, nested_hint=False)
+            subdirs = [p.name for p in current.iterdir() if p.is_dir() and p.name[0] != "."]
+            if subdirs:
+                raise ValueError(
+                    f"folder {str(current)!r} (level {levels[-1]!r}) holds the sub-folder "
+                    f"{subdirs[0]!r}, but `levels` names {len(levels)} levels of folders; "
+                    "add the level to `levels` or move its images up."
+                )
+            if not files:
+                raise ValueError(
+                    f"folder {str(current)!r} (level {levels[-1]!r}) holds no image; add "
+                    "images or remove it."
+                )
+            out.extend((names, f) for f in files)
+            return
+        entries = [p for p in sorted(current.iterdir()) if not p.name.startswith(".")]
+        loose = [p.name for p in entries if not p.is_dir()]
+        if loose:
+            raise ValueError(
+                f"folder {str(current)!r} should hold one sub-folder per {levels[depth]!r} "
+                f"but holds the file {loose[0]!r}; images belong {len(levels) - depth} "
+                "folder(s) deeper (or shorten `levels`)."
+            )
+        if not entries:
+            raise ValueError(
+                f"folder {str(current)!r} holds no {levels[depth]!r} sub-folder; remove it."
+            )
+        for p in entries:
+            walk(p, names + (p.name,))
+
+    walk(folder, ())
+    return out
+
+
+def _read_metadata(metadata, folder: Path):
+    """The metadata table (a CSV path or a DataFrame) and its name for messages."""
+    import pandas as pd
+
+    if isinstance(metadata, pd.DataFrame):
+        table, name = metadata.copy(), "the metadata table"
+    else:
+        path = Path(metadata)
+        if not path.is_absolute() and not path.exists():
+            path = folder / path
+        try:
+            table = pd.read_csv(path)
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"cannot read the metadata CSV {str(path)!r} ({type(exc).__name__}: {exc}); "
+                "pass the path of a CSV file with a 'file' column."
+            ) from None
+        name = f"metadata CSV {str(path)!r}"
+    if "file" not in table.columns:
+        raise ValueError(
+            f"{name} has no 'file' column (columns: {list(table.columns)}); add one naming "
+            "each image (its path relative to the folder, or its file name)."
+        )
+    keys = table["file"].astype(str).str.replace("\\", "/", regex=False).str.strip()
+    dup = keys[keys.duplicated()]
+    if len(dup):
+        raise ValueError(
+            f"{name} has several rows for the image {dup.iloc[0]!r}; keep one row per image."
+        )
+    return table.assign(file=keys), name
+
+
+def _join_metadata(meta, metadata, folder: Path):
+    """Join the user's metadata rows to the per-image table ``meta`` (column ``file``)."""
+    table, name = _read_metadata(metadata, folder)
+    names = meta["file"].map(lambda f: f.rsplit("/", 1)[-1])
+    unique_names = ~names.duplicated(keep=False)
+    by_path = dict(zip(meta["file"], meta.index, strict=True))
+    by_name = dict(zip(names[unique_names], meta.index[unique_names], strict=True))
+    row_of_image: dict[int, int] = {}
+    extra = []
+    for r, key in enumerate(table["file"]):
+        i = by_path.get(key, by_name.get(key))
+        if i is None or i in row_of_image:
+            extra.append(key)
+        else:
+            row_of_image[i] = r
+    if extra:
+        warnings.warn(
+            f"{name}: {len(extra)} row(s) name no image of {str(folder)!r} (ignored): "
+            f"{', '.join(map(repr, extra[:5]))}{', ...' if len(extra) > 5 else ''}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    missing = [meta["file"].iloc[i] for i in range(len(meta)) if i not in row_of_image]
+    if missing:
+        warnings.warn(
+            f"{name} has no row for {len(missing)} image(s) (their metadata are left "
+            f"empty): {', '.join(map(repr, missing[:5]))}{', ...' if len(missing) > 5 else ''}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    rows = [row_of_image.get(i, -1) for i in range(len(meta))]
+    extra_cols = table.drop(columns=["file"])
+    joined = extra_cols.reindex(rows).reset_index(drop=True)  # -1 is absent: an empty row
+    for col in list(joined.columns):
+        if col in meta.columns:
+            agree = (joined[col].isna()) | (joined[col].astype(str) == meta[col].astype(str))
+            if not agree.all():
+                bad = meta["file"][~agree].iloc[0]
+                warnings.warn(
+                    f"{name}: column {col!r} disagrees with the folders for {bad!r} (and "
+                    f"{int((~agree).sum()) - 1} other(s)); the folders' value is kept.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            joined = joined.drop(columns=[col])
+    return meta.join(joined)
+
+
 def load_image_folder(
     path: str | Path,
     *,
+    levels: Sequence[str] | None = None,
+    metadata=None,
     patch: int | None = None,
     stride: int | None = None,
     standardize: bool = True,
@@ -470,15 +684,30 @@ def load_image_folder(
     Layouts:
 
     - ``path/<class name>/<image files>``: one sub-folder per class;
-    - ``path/<image files>``: unlabelled (every label is -1).
+    - ``path/<image files>``: unlabelled (every label is -1);
+    - with ``levels``, nested folders, one level each, e.g.
+      ``path/<manufacturer>/<brand>/<sheet>/<image files>`` with
+      ``levels=("manufacturer", "brand", "sheet")``: the class of an image is
+      its deepest folder (``"manufacturer/brand/sheet"``) and every level is a
+      column of ``metadata``.
 
-    Colour images are converted to luminance (Pillow's ``"L"`` mode);
-    16-bit and float TIFFs keep their values. Hidden files are ignored.
+    Colour images are converted to luminance; 16-bit and float TIFFs keep
+    their values (read with tifffile, which also opens 16-bit colour scans).
+    Hidden files are ignored.
 
     Parameters
     ----------
     path : str or Path
         The folder.
+    levels : sequence of str, optional
+        Names of the levels of nested folders, coarse to fine.
+    metadata : str, Path or pandas.DataFrame, optional
+        A CSV (path absolute or relative to the folder) or a table with a
+        ``file`` column (path of the image relative to ``path``, with ``/``,
+        or its bare file name when unique) and any other columns (date,
+        manufacturer, notes...), joined to the images. Rows naming no image
+        and images without a row raise a ``UserWarning`` naming the CSV and
+        the files; a duplicated image or a missing ``file`` column raise.
     patch : int, optional
         Cut every image into ``patch x patch`` tiles (see :func:`extract_patches`);
         each image is then one group. Without it every image must have the same
@@ -491,25 +720,49 @@ def load_image_folder(
     Returns
     -------
     TextureDatabase
-        ``sources`` holds the file of each group.
+        ``sources`` holds the file of each group; ``metadata`` one row per
+        patch (``file``, the levels, the CSV columns), ``levels`` the levels.
 
     Raises
     ------
     ValueError
         Missing or empty folder, a file that is not an image or cannot be
         read (the message names it), images of different sizes without
-        ``patch``, or an image smaller than ``patch``.
+        ``patch``, an image smaller than ``patch``, nested folders without
+        ``levels`` or not matching them, a bad metadata CSV.
 
     Examples
     --------
     >>> from textures_nb.data import load_image_folder
-    >>> db = load_image_folder("my_papers", patch=64)  # doctest: +SKIP
+    >>> db = load_image_folder(
+    ...     "my_papers", levels=("manufacturer", "brand", "sheet"), metadata="notes.csv"
+    ... )  # doctest: +SKIP
     """
+    import pandas as pd
+
     folder = Path(path)
     if not folder.is_dir():
         raise ValueError(f"`path`={str(path)!r} is not a folder; pass the folder of your images.")
+    if levels is not None:
+        if isinstance(levels, str) or not all(isinstance(v, str) and v for v in levels):
+            raise TypeError(
+                f"`levels` must be a sequence of level names such as ('manufacturer', "
+                f"'brand', 'sheet'), got {levels!r}."
+            )
+        levels = list(levels)
+        if not levels or len(set(levels)) < len(levels) or {"file", "label"} & set(levels):
+            raise ValueError(
+                f"`levels`={levels!r} must hold distinct names, other than 'file' and 'label'."
+            )
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if subdirs:
+    level_values: list[tuple[str, ...]] = []
+    if levels is not None:
+        nested = _nested_files(folder, levels)
+        class_names = sorted({"/".join(names) for names, _ in nested})
+        index = {c: i for i, c in enumerate(class_names)}
+        labelled = [(index["/".join(names)], f) for names, f in nested]
+        level_values = [names for names, _ in nested]
+    elif subdirs:
         stray = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
         if stray:
             raise ValueError(
@@ -517,7 +770,7 @@ def load_image_folder(
                 "...); move every image into the sub-folder of its class."
             )
         class_names = [p.name for p in subdirs]
-        per_class = [_image_files(p) for p in subdirs]
+        per_class = [_image_files(p, nested_hint=True) for p in subdirs]
         for name, files in zip(class_names, per_class, strict=True):
             if not files:
                 raise ValueError(
@@ -532,6 +785,12 @@ def load_image_folder(
             f"folder {str(folder)!r} holds no image file (extensions "
             f"{', '.join(IMAGE_EXTENSIONS)}); point `path` at your images."
         )
+    # one row per image: its file, its levels, then the user's metadata
+    per_image = pd.DataFrame({"file": [f.relative_to(folder).as_posix() for _, f in labelled]})
+    for depth, level in enumerate(levels or []):
+        per_image[level] = [names[depth] for names in level_values]
+    if metadata is not None:
+        per_image = _join_metadata(per_image, metadata, folder)
     if patch is not None:
         patch = check_positive_int(patch, "patch", minimum=2)
     images, labels, groups = [], [], []
@@ -558,6 +817,9 @@ def load_image_folder(
         images.append(tiles)
         labels += [label] * len(tiles)
         groups += [g] * len(tiles)
-    return _assemble(
+    db = _assemble(
         images, labels, groups, class_names, [str(f) for _, f in labelled], standardize
     )
+    db.metadata = per_image.iloc[db.groups].reset_index(drop=True)
+    db.levels = list(levels or [])
+    return db

@@ -17,6 +17,21 @@ steps, each one function:
      log-cumulants ``c1, c2, c3`` (multifractal analysis of notebook 01).
    - ``"gram"``: Gram matrices of a fixed random multiscale network
      (the deep texture statistics of notebook 02, no training).
+   - ``"hyperbolic"``: the hyperbolic wavelet features of Abry et al.
+     (2015) for photographic papers: for every pair of scales ``(j1, j2)``
+     (rows, columns; valid borders, L1 normalisation, scales down to 16
+     coefficients per axis) the log2 energy ``log2 mean d(j1, j2)^2``, the
+     exponents of the energies along each direction (for every scale of
+     the other), the exponents of a plane fitted over all pairs (roughness
+     per direction) with their difference (anisotropy), and the flatness
+     ``log2 mean |d| - log2 mean d^2 / 2`` of the well-estimated pairs.
+     For signals, the ``"isotropic"`` features (one axis, one scale).
+   - ``"isotropic"``: the isotropic counterpart, energies per scale pooled
+     over the three orientations, their exponent and flatness: the
+     orientation-blind baseline.
+   - ``"orientation"``: structure-tensor statistics per scale (global
+     orientation vector, mean local coherence; images only, see
+     :data:`ORIENTATION_SCALES`).
 
    Features are raw; distances standardise them (:func:`standardize_features`).
 2. :func:`dissimilarity` (N x N) and :func:`nearest` (exact top-k on float32
@@ -55,14 +70,21 @@ import numpy as np
 
 from ._checks import as_finite_array, check_positive_int, torch_seed
 from ._shared.display import palette, png_bytes, png_data_uri
+from ._shared.hyperbolic import hyperbolic_details
 from ._shared.progress import tqdm
 from ._shared.spectral import frequency_grids, hann, rfft_weights
-from ._shared.wavelets import filter_step, slopes
+from ._shared.wavelets import filter_step, n_details, slopes
 from ._shared.wavelets import wavelet as get_wavelet
 from .data import TextureDatabase, standardize_patches
 
 __all__ = [
     "FEATURE_KINDS",
+    "ANISOTROPY_KINDS",
+    "ALL_KINDS",
+    "IMAGE_KINDS",
+    "ORIENTATION_SCALES",
+    "MIN_COEFS_FEATURES",
+    "MIN_COEFS_FLATNESS",
     "features",
     "standardize_features",
     "dissimilarity",
@@ -81,8 +103,15 @@ __all__ = [
     "explorer",
 ]
 
-#: Feature kinds of :func:`features`.
+#: General-purpose feature kinds of :func:`features` (the default of :func:`compare_features`).
 FEATURE_KINDS = ("wavelet", "leaders", "gram")
+#: Kinds for anisotropic surfaces such as photographic papers (:mod:`textures_nb.paper`):
+#: the hyperbolic wavelet features, their isotropic counterpart, orientation statistics.
+ANISOTROPY_KINDS = ("hyperbolic", "isotropic", "orientation")
+#: Every kind :func:`features` accepts.
+ALL_KINDS = FEATURE_KINDS + ANISOTROPY_KINDS
+#: Kinds that need images (N, H, W); the others also take signals (N, T).
+IMAGE_KINDS = ("orientation",)
 METRICS = ("euclidean", "cosine")
 
 
@@ -286,6 +315,161 @@ def _wavelet_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
+# Hyperbolic, isotropic and orientation features (photographic papers)
+# --------------------------------------------------------------------------
+
+#: Fewest detail coefficients per axis at the coarsest scale of the ``"hyperbolic"`` and
+#: ``"isotropic"`` kinds (8, then 3, when the items are too small for 2 scales with 16):
+#: coarser scales hold so few coefficients that their energies are mostly noise.
+MIN_COEFS_FEATURES = 16
+#: Fewest coefficients of a scale (or pair of scales) whose flatness is a feature: below,
+#: the estimate of the ratio of moments is too noisy to be worth a dimension.
+MIN_COEFS_FLATNESS = 4096
+
+
+def _feature_levels(n: int, wavelet: str) -> int:
+    """Largest scale with >= MIN_COEFS_FEATURES coefficients (then 8, then 3), >= 2."""
+    n_taps = len(get_wavelet(wavelet).dec_lo)
+    for min_coefs in (MIN_COEFS_FEATURES, 8, 3):
+        j = 0
+        while n_details(n, n_taps, j + 1) >= min_coefs:
+            j += 1
+        if j >= 2:
+            return j
+    raise ValueError(
+        f"items of {n} samples along an axis are too small for 2 wavelet scales with "
+        f"{wavelet!r}; use patches of at least 32 pixels (or a shorter wavelet)."
+    )
+
+
+def _log_moments(d: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """log2 mean d^2 (energy) and log2 mean |d| - log2 mean d^2 / 2 (flatness) over ``axes``."""
+    tiny = np.finfo(float).tiny
+    s2 = np.log2(np.mean(d**2, axis=axes) + tiny)
+    s1 = np.log2(np.mean(np.abs(d), axis=axes) + tiny)
+    return s2, s1 - 0.5 * s2
+
+
+def _plane_exponents(grid: np.ndarray) -> np.ndarray:
+    """Least-squares plane ``c + z1 j1 + z2 j2`` through (batch, J1, J2) log2 energies:
+    (batch, 3) with z1, z2 and the anisotropy z1 - z2 (log2 energy per octave)."""
+    n1, n2 = grid.shape[1:]
+    j1, j2 = np.meshgrid(np.arange(1, n1 + 1), np.arange(1, n2 + 1), indexing="ij")
+    A = np.column_stack([np.ones(j1.size), j1.ravel(), j2.ravel()]).astype(float)
+    coef = np.linalg.lstsq(A, grid.reshape(grid.shape[0], -1).T, rcond=None)[0]
+    z1, z2 = coef[1], coef[2]
+    return np.column_stack([z1, z2, z1 - z2])
+
+
+def _hyperbolic_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
+    """Hyperbolic wavelet features of a (B, H, W) batch (or (B, T) signals).
+
+    For every pair of scales (j1 along rows, j2 along columns, down to
+    :data:`MIN_COEFS_FEATURES` coefficients per axis): the log2 energy
+    ``log2 mean d(j1, j2)^2`` (a structure function of order 2); the
+    exponents of the energies along j1 for each j2 and along j2 for each
+    j1; the exponents of the plane fitted over all pairs (one per
+    direction) and their difference (anisotropy); then, for the pairs with
+    at least :data:`MIN_COEFS_FLATNESS` coefficients, the flatness ``log2
+    mean |d| - log2 mean d^2 / 2`` (order 1 against 2: the sparsity of the
+    coefficients, -0.33 for a Gaussian field).
+    """
+    if batch.ndim == 2:  # signals: the hyperbolic transform is the 1D one
+        return _isotropic_batch(batch, wavelet)
+    levels = (_feature_levels(batch.shape[1], wavelet), _feature_levels(batch.shape[2], wavelet))
+    d = hyperbolic_details(batch, ((1,), (2,)), wavelet_name=wavelet, levels=levels)
+    n_b = batch.shape[0]
+    s2 = np.empty((n_b, *levels))
+    flat = []
+    for (j1, j2), dj in sorted(d.items()):
+        s2[:, j1 - 1, j2 - 1], f = _log_moments(dj, (1, 2, 3, 4))
+        if dj.shape[1] * dj.shape[2] >= MIN_COEFS_FLATNESS:
+            flat.append(f)
+    along_rows = _slope(np.moveaxis(s2, 1, 2))  # (B, J2): exponent along j1 for each j2
+    along_cols = _slope(s2)  # (B, J1): exponent along j2 for each j1
+    parts = [s2.reshape(n_b, -1), along_rows, along_cols, _plane_exponents(s2)]
+    if flat:
+        parts.append(np.stack(flat, axis=1))
+    return np.concatenate(parts, axis=1)
+
+
+def _isotropic_batch(batch: np.ndarray, wavelet: str) -> np.ndarray:
+    """Isotropic wavelet features of a (B, H, W) batch (or (B, T) signals): per scale,
+    the log2 energy of the details pooled over the three orientations and its
+    exponent; the flatness of the scales with at least :data:`MIN_COEFS_FLATNESS`
+    coefficients. Blind to orientation (a transposition leaves them unchanged)."""
+    groups = ((1,),) if batch.ndim == 2 else ((1, 2),)
+    J = min(_feature_levels(n, wavelet) for n in batch.shape[1:])
+    d = hyperbolic_details(batch, groups, wavelet_name=wavelet, levels=J)
+    axes = tuple(range(1, d[(1,)].ndim))
+    s2, flat = [], []
+    for j in range(1, J + 1):
+        e, f = _log_moments(d[(j,)], axes)
+        s2.append(e)
+        if d[(j,)][0].size >= MIN_COEFS_FLATNESS:
+            flat.append(f)
+    s2 = np.stack(s2, axis=1)
+    parts = [s2, _slope(s2)[:, None]]
+    if flat:
+        parts.append(np.stack(flat, axis=1))
+    return np.concatenate(parts, axis=1)
+
+
+#: Scales (pixels; decimation factors) of the ``"orientation"`` kind.
+ORIENTATION_SCALES = (1, 2, 4, 8)
+
+
+def _orientation_batch(batch: np.ndarray) -> np.ndarray:
+    """Structure-tensor orientation statistics of a (B, H, W) batch.
+
+    At each scale ``s`` of :data:`ORIENTATION_SCALES`, gradients by Gaussian
+    derivatives of width ``s`` (FFT, on the image decimated by ``s``) give
+    the tensor ``T = [gx^2, gx gy; gx gy, gy^2]``.
+    Features per scale: the global orientation vector ``((Txx - Tyy), 2 Txy) /
+    (Txx + Tyy)`` (Hann-weighted means; length = global coherence, angle =
+    twice the direction of steepest variation, so fibres along the columns
+    axis give (-c, 0)), and the mean local coherence (tensor smoothed over
+    ``4 s``), which stays high for aligned fibres whose direction wanders
+    across the image. Written here (rather than with scikit-image's
+    ``structure_tensor``) to share one FFT per image across scales and batch.
+    """
+    if batch.ndim != 3:
+        raise ValueError(
+            "`kind`='orientation' needs images (N, H, W); signals have no orientation."
+        )
+    shape = batch.shape[1:]
+    if min(shape) < 32:
+        raise ValueError(
+            f"images of shape {shape} are too small for orientation features (at least 32 "
+            "pixels per side)."
+        )
+    spec = np.fft.rfft2(batch)
+    feats = []
+    for s in ORIENTATION_SCALES:
+        # scale s: the spectrum cropped to 1/s of the band (exact decimation by s), then
+        # Gaussian derivatives of one pixel of the decimated grid
+        m0, m1 = 2 * (shape[0] // (2 * int(s))), 2 * (shape[1] // (2 * int(s)))
+        rows = np.r_[0 : m0 // 2, shape[0] - m0 // 2 : shape[0]]
+        sub = spec[:, rows, : m1 // 2 + 1] * (m0 * m1 / (shape[0] * shape[1]))
+        f_rows, f_cols = frequency_grids((m0, m1), real=True)
+        r2 = f_rows**2 + f_cols**2
+        blur = np.exp(-2 * np.pi**2 * r2)
+        gy = np.fft.irfft2(sub * (2j * np.pi * f_rows * blur), s=(m0, m1))
+        gx = np.fft.irfft2(sub * (2j * np.pi * f_cols * blur), s=(m0, m1))
+        window = hann((m0, m1))
+        wsum = window.sum()
+        comps = [gx * gx, gy * gy, gx * gy]
+        txx, tyy, txy = (np.einsum("bij,ij->b", c, window) / wsum for c in comps)
+        total = txx + tyy + 1e-300
+        smooth = np.exp(-2 * np.pi**2 * 16 * r2)  # local tensors over 4 pixels
+        lxx, lyy, lxy = (np.fft.irfft2(np.fft.rfft2(c) * smooth, s=(m0, m1)) for c in comps)
+        local = np.sqrt((lxx - lyy) ** 2 + 4 * lxy**2) / (lxx + lyy + 1e-12 * total[:, None, None])
+        coherence = np.einsum("bij,ij->b", local, window) / wsum
+        feats += [(txx - tyy) / total, 2 * txy / total, coherence]
+    return np.stack(feats, axis=1)
+
+
+# --------------------------------------------------------------------------
 # Leader and deep features
 # --------------------------------------------------------------------------
 
@@ -356,8 +540,11 @@ def features(
     images : array_like, shape (N, H, W) or (N, T)
         Equally sized grayscale images (pixels) or signals (samples); a list
         of arrays of different sizes is refused (cut patches first).
-    kind : {"wavelet", "leaders", "gram"} or a sequence of them
-        See the module docstring; a sequence concatenates the kinds.
+    kind : str or a sequence of str
+        One of :data:`ALL_KINDS`: ``"wavelet"``, ``"leaders"``, ``"gram"``
+        (:data:`FEATURE_KINDS`), ``"hyperbolic"``, ``"isotropic"``,
+        ``"orientation"`` (:data:`ANISOTROPY_KINDS`, the last one for images
+        only); see the module docstring. A sequence concatenates the kinds.
     batch_size : int, default 64
         Items per batch (memory of the ``"gram"`` network and the FFTs).
     wavelet : str, default "db3"
@@ -394,11 +581,13 @@ def features(
     >>> db = demo_database(n_per_class=4, patch=64, classes=["brick", "grass"])
     >>> features(db.images, "wavelet", progress=False).shape
     (8, 85)
+    >>> features(db.images, ["hyperbolic", "isotropic"], progress=False).shape
+    (8, 14)
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
-    bad = [k for k in kinds if k not in FEATURE_KINDS]
+    bad = [k for k in kinds if k not in ALL_KINDS]
     if bad or not kinds:
-        raise ValueError(f"`kind` must be one of {FEATURE_KINDS} or a list of them, got {kind!r}.")
+        raise ValueError(f"`kind` must be one of {ALL_KINDS} or a list of them, got {kind!r}.")
     arr = standardize_patches(_check_images(images))
     seed = _int_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -407,6 +596,9 @@ def features(
         "wavelet": lambda b: _wavelet_batch(b, wavelet),
         "leaders": lambda b: _leaders_batch(b, wavelet, gamint),
         "gram": lambda b: _gram_batch(b, n_filters, seed),
+        "hyperbolic": lambda b: _hyperbolic_batch(b, wavelet),
+        "isotropic": lambda b: _isotropic_batch(b, wavelet),
+        "orientation": _orientation_batch,
     }
     out = []
     starts = range(0, arr.shape[0], batch_size)

@@ -760,6 +760,35 @@ def _surrogate(F: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.fft.ifftn(F * _random_phase(F.shape[1:], rng)[None], axes=(1, 2, 3)).real
 
 
+def _octave(f: np.ndarray, n_levels: int) -> np.ndarray:
+    """Wavelet octave (1 finest .. n_levels) of frequencies ``f`` in cycles per sample."""
+    with np.errstate(divide="ignore"):
+        j = np.floor(-np.log2(np.where(f > 0, f, 1e-12)))
+    return np.clip(j, 1, n_levels).astype(int) - 1
+
+
+def _match_wavelet_variances(
+    F: np.ndarray, target: np.ndarray, rng: np.random.Generator, n_rounds: int = 4
+) -> np.ndarray:
+    """Rescale ``F`` (C, T, H, W) per (time octave, space octave) band so that its random-phase
+    fields have the hyperbolic wavelet variances ``target`` (C, lt, ls) (log2)."""
+    n_ch, lt, ls = target.shape
+    size = F.shape[1:]
+    ft = np.abs(np.fft.fftfreq(size[0]))[:, None, None]
+    fs = np.sqrt(np.fft.fftfreq(size[1])[None, :, None] ** 2 + np.fft.fftfreq(size[2])[None, None, :] ** 2)
+    bt, bs = _octave(ft, lt), _octave(fs, ls)
+    phase = _random_phase(size, rng)
+    F = F.copy()
+    for _ in range(n_rounds):
+        y = np.fft.ifftn(F * phase[None], axes=(1, 2, 3)).real
+        for c in range(n_ch):
+            d = hyperbolic_details(y[c], ((0,), (1, 2)), levels=(lt, ls))
+            lv = np.array([[np.log2(np.mean(d[(a, b)] ** 2)) for b in range(1, ls + 1)] for a in range(1, lt + 1)])
+            gain = 2.0 ** ((target[c] - lv) / 2)
+            F[c] *= gain[bt, bs]
+    return F
+
+
 def _condition(z: np.ndarray, fixed: np.ndarray, power: np.ndarray, new: slice) -> np.ndarray:
     """Gaussian conditional simulation of ``z``'s frames ``new`` given its first frames = ``fixed``.
 
@@ -956,7 +985,8 @@ def _gram_refine(
     fixed = x0[:, :, :free_from]
     free = x0[:, :, free_from:].clone().requires_grad_(True)
     opt = torch.optim.LBFGS(
-        [free], lr=1.0, max_iter=1, history_size=10, line_search_fn="strong_wolfe"
+        [free], lr=1.0, max_iter=1, history_size=10, line_search_fn="strong_wolfe",
+        tolerance_grad=0.0, tolerance_change=0.0,
     )
     losses: list[float] = []
 
@@ -1039,9 +1069,9 @@ def _check_seq_size(size, shape: tuple[int, int, int]) -> tuple[int, int, int]:
 
 _SEQ_DEFAULTS = {
     "gram": {"n_iter": 15, "n_scales": 3, "n_filters": 16, "kernel_size": 3,
-             "spectrum_weight": 1.0, "wavelet_weight": 10.0},
+             "spectrum_weight": 0.0, "wavelet_weight": 10.0, "match_wavelets": True},
     "phase": {},
-    "iaaft": {"n_iter": 20},
+    "iaaft": {"n_iter": 20, "match_wavelets": True},
 }
 
 
@@ -1177,6 +1207,24 @@ def synthesize_sequence(
     F = _transform_at(p, bsize)
     power = np.abs(F) ** 2
     sorted_vals = np.sort(p.reshape(n_ch, -1), axis=1)
+    if method != "phase" and opts.get("match_wavelets", True):
+        # the random-phase field of a non-periodic crop misses the sample's (valid-border)
+        # wavelet variances by up to 0.1 in H (see the docstring): rescale per band first
+        lt, ls = (
+            min(a, b)
+            for a, b in zip(
+                group_levels(arr.shape[1:], ((0,), (1, 2))),
+                group_levels(bsize, ((0,), (1, 2))),
+                strict=True,
+            )
+        )
+        target = np.empty((n_ch, lt, ls))
+        for c in range(n_ch):
+            d = hyperbolic_details(z[c], ((0,), (1, 2)), levels=(lt, ls))
+            for (a, b), v in d.items():
+                target[c, a - 1, b - 1] = np.log2(np.mean(v**2))
+        F = _match_wavelet_variances(F, target, as_generator(rng.integers(2**32)))
+        power = np.abs(F) ** 2
     losses: list[float] = []
 
     net = None
@@ -1250,3 +1298,406 @@ def synthesize_sequence(
         method=method,
         options=record,
     )
+
+
+# --------------------------------------------------------------------------
+# quality
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class SequenceComparison:
+    """Statistics of a synthesised sequence against its sample, per time and space scale.
+
+    ``.table()`` has one row per index: ``log2 var`` of the hyperbolic details
+    for every scale pair ``(j_time, j_space)`` (centred on its mean over the
+    pairs, tolerance at least 0.25), ``H_space``, ``H_time``, the
+    temporal autocorrelation of the frame increments at lags ``1..max_lag``,
+    and the median and maximum frame-difference RMS. ``tolerance`` is the
+    sample's own spread (difference between its two halves along the longer
+    space axis, times 3; at least ``floor``), ``ok`` whether
+    ``|difference| <= tolerance``: a screening, not a calibrated test (see
+    :func:`textures_nb.quality.compare` for that on images).
+    """
+
+    rows: list[dict[str, Any]] = field(repr=False)
+    n_flagged: int
+    n_indices: int
+
+    def __repr__(self) -> str:
+        return f"SequenceComparison(flagged {self.n_flagged} of {self.n_indices} indices)"
+
+    def table(self):
+        """The indices, sample and synthesis values, difference, tolerance, ok."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def plot(self, *, title: str | None = None):
+        """Difference of ``log2 var`` per (j_time, j_space), synthesis minus sample."""
+        import plotly.graph_objects as go
+
+        df = self.table()
+        sub = df[df["index"] == "log2 var"]
+        jt = sorted(set(sub["j_time"]))
+        js = sorted(set(sub["j_space"]))
+        z = np.full((len(jt), len(js)), np.nan)
+        for _, r in sub.iterrows():
+            z[jt.index(r["j_time"]), js.index(r["j_space"])] = r["difference"]
+        lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+        fig = go.Figure(
+            go.Heatmap(
+                z=z, x=[f"j_space={j}" for j in js], y=[f"j_time={j}" for j in jt],
+                colorscale="RdBu", zmid=0, zmin=-lim, zmax=lim, texttemplate="%{z:.2f}",
+                colorbar={"title": "diff"},
+            )
+        )
+        fig.update_layout(
+            title=title or "log2 wavelet variance, synthesis - sample",
+            height=320, autosize=True, margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        )
+        return fig
+
+
+def _logvar_table(a: np.ndarray, lt: int, ls: int, wavelet: str) -> np.ndarray:
+    out = np.zeros((lt, ls))
+    for c in range(a.shape[0]):
+        d = hyperbolic_details(a[c], ((0,), (1, 2)), wavelet_name=wavelet, levels=(lt, ls))
+        for (i, j), v in d.items():
+            out[i - 1, j - 1] += np.log2(np.mean(v**2)) / a.shape[0]
+    return out
+
+
+def compare_sequences(
+    sample,
+    synthesized,
+    *,
+    max_lag: int = 8,
+    wavelet: str = "db3",
+    floor: float = 0.05,
+) -> SequenceComparison:
+    """Compare a synthesised sequence with its sample, index by index, per time and space scale.
+
+    Parameters
+    ----------
+    sample, synthesized : array_like
+        ``(T, H, W)`` or ``(C, T, H, W)``, same layout and channels; the
+        synthesis may be longer or larger (scales common to both are used).
+    max_lag : int, default 8
+        Lags of the temporal autocorrelation of the frame increments.
+    wavelet : str, default "db3"
+    floor : float, default 0.05
+        Smallest tolerance of an index.
+
+    Returns
+    -------
+    SequenceComparison
+
+    Examples
+    --------
+    >>> x = spacetime_fbf((32, 32, 32), 0.5, 0.5, seed=0)
+    >>> y = spacetime_fbf((32, 32, 32), 0.5, 0.5, seed=1)
+    >>> rep = compare_sequences(x, y)
+    >>> rep.n_indices
+    16
+    """
+    a, ca = _as_sequence(sample, "sample")
+    b, cb = _as_sequence(synthesized, "synthesized")
+    if ca != cb or a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"`sample` {a.shape if ca else a.shape[1:]} and `synthesized` "
+            f"{b.shape if cb else b.shape[1:]} must have the same layout and channels."
+        )
+    half_axis = 3 if a.shape[3] >= a.shape[2] else 2
+    n_half = a.shape[half_axis] // 2
+    h1 = np.take(a, np.arange(n_half), axis=half_axis)
+    h2 = np.take(a, np.arange(n_half, 2 * n_half), axis=half_axis)
+    lt, ls = (
+        min(v)
+        for v in zip(
+            group_levels(a.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
+            group_levels(b.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
+            strict=True,
+        )
+    )
+    if lt < 2 or ls < 2:
+        raise ValueError("the sequences allow fewer than 2 time or space scales; use longer ones.")
+    _, ls_h = group_levels(h1.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet)
+    la = _logvar_table(a, lt, ls, wavelet)
+    lb = _logvar_table(b, lt, ls, wavelet)
+    spread = np.full((lt, ls), np.nan)
+    if ls_h >= 1:
+        s1 = _logvar_table(h1, lt, min(ls, ls_h), wavelet)
+        s2 = _logvar_table(h2, lt, min(ls, ls_h), wavelet)
+        spread[:, : min(ls, ls_h)] = np.abs(s1 - s2)
+    rows: list[dict[str, Any]] = []
+
+    def add(index, sv, yv, tol, **extra):
+        tol = max(floor, float(tol)) if np.isfinite(tol) else max(floor, 0.5)
+        diff = float(yv - sv)
+        rows.append(
+            {"index": index, **extra, "sample": float(sv), "synthesis": float(yv),
+             "difference": diff, "tolerance": tol, "ok": abs(diff) <= tol}
+        )
+
+    # levels centred on their mean over the scale pairs: the shape of the multiscale
+    # spectrum (the overall level of a realisation wanders with its largest scales)
+    ca, cb = la - la.mean(), lb - lb.mean()
+    for i in range(lt):
+        for j in range(ls):
+            tol = max(3 * spread[i, j], 0.25)
+            add("log2 var", ca[i, j], cb[i, j], tol, j_time=i + 1, j_space=j + 1)
+    hs_a, ht_a = _plane_fit(la, (1, lt), (1, ls))
+    hs_b, ht_b = _plane_fit(lb, (1, lt), (1, ls))
+    add("H_space", hs_a, hs_b, 0.07)
+    add("H_time", ht_a, ht_b, 0.07)
+    max_lag = min(check_positive_int(max_lag, "max_lag"), a.shape[1] - 2, b.shape[1] - 2)
+    ra = temporal_autocorrelation(a, max_lag, increments=True)
+    rb = temporal_autocorrelation(b, max_lag, increments=True)
+    for k in range(1, max_lag + 1):
+        add("acf increments", ra[k], rb[k], 0.05, lag=k)
+    fa, fb = frame_differences(a), frame_differences(b)
+    add("frame diff median", np.median(fa), np.median(fb), np.ptp(fa) / 2)
+    add("frame diff max", fa.max(), fb.max(), np.ptp(fa))
+    n_flag = sum(not r["ok"] for r in rows)
+    return SequenceComparison(rows=rows, n_flagged=n_flag, n_indices=len(rows))
+
+
+# --------------------------------------------------------------------------
+# figures and files
+# --------------------------------------------------------------------------
+
+
+def _display_frames(seq: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float]:
+    """Grey frames (channel 0) decimated to ``max_side`` pixels, and a robust range."""
+    a, _ = _as_sequence(seq, "x", min_frames=1)
+    a = a[0]
+    step = max(1, int(math.ceil(max(a.shape[1:]) / max_side)))
+    a = a[:, ::step, ::step]
+    lo, hi = np.percentile(a, [0.5, 99.5])
+    if hi <= lo:
+        hi = lo + 1.0
+    return a, float(lo), float(hi)
+
+
+def plot_animation(
+    sample,
+    synthesis=None,
+    *,
+    max_frames: int = 32,
+    max_side: int = 96,
+    names: tuple[str, str] = ("sample", "synthesis"),
+    title: str | None = None,
+):
+    """Plotly animation of a sequence (and its synthesis, side by side) with a frame slider.
+
+    Parameters
+    ----------
+    sample : array_like
+        ``(T, H, W)`` or ``(C, T, H, W)`` (channel 0 is shown).
+    synthesis : array_like, optional
+        Drawn at the right, same frame index (frames past its end repeat the last).
+    max_frames : int, default 32
+        Frames in the animation (evenly spread over the sample's); keeps the
+        figure small in a notebook.
+    max_side : int, default 96
+        Frames are decimated to at most this many pixels per side.
+    names : (str, str)
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Heat maps with ``frames``, a play/pause button and a slider.
+
+    Examples
+    --------
+    >>> fig = plot_animation(spacetime_fbf((16, 32, 32), 0.5, 0.5), max_frames=4)
+    >>> len(fig.frames), len(fig.layout.sliders[0].steps)
+    (4, 4)
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    seqs = [_display_frames(sample, max_side)]
+    if synthesis is not None:
+        seqs.append(_display_frames(synthesis, max_side))
+    n_t = seqs[0][0].shape[0]
+    idx = np.unique(np.linspace(0, n_t - 1, min(check_positive_int(max_frames, "max_frames"), n_t)).astype(int))
+    fig = make_subplots(rows=1, cols=len(seqs), subplot_titles=names[: len(seqs)], horizontal_spacing=0.04)
+
+    def traces(t):
+        out = []
+        for a, lo, hi in seqs:
+            frame = np.round(a[min(t, a.shape[0] - 1)], 3)
+            out.append(go.Heatmap(z=frame, zmin=lo, zmax=hi, colorscale="Gray", showscale=False))
+        return out
+
+    for col, tr in enumerate(traces(int(idx[0])), start=1):
+        fig.add_trace(tr, row=1, col=col)
+    fig.frames = [go.Frame(data=traces(int(t)), name=str(int(t)), traces=list(range(len(seqs)))) for t in idx]
+    anim = {"frame": {"duration": 120, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    fig.update_layout(
+        title=title or "Sequence, frame by frame",
+        autosize=True,
+        height=430,
+        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+        updatemenus=[
+            {
+                "type": "buttons", "showactive": False, "x": 0.0, "y": -0.08, "xanchor": "left",
+                "direction": "left",
+                "buttons": [
+                    {"label": "play", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
+                    {"label": "pause", "method": "animate",
+                     "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": 0, "x": 0.12, "len": 0.88, "y": -0.04,
+                "currentvalue": {"prefix": "frame "},
+                "steps": [
+                    {"label": str(int(t)), "method": "animate", "args": [[str(int(t))], anim]}
+                    for t in idx
+                ],
+            }
+        ],
+    )
+    for k in range(len(seqs)):
+        fig.update_xaxes(showticklabels=False, row=1, col=k + 1)
+        fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor=f"x{k + 1 if k else ''}", row=1, col=k + 1)
+    return fig
+
+
+def plot_xt_slices(
+    sequences: dict[str, Any] | Any,
+    *,
+    row: int | None = None,
+    title: str | None = None,
+    height: int = 300,
+):
+    """Space-time images: for each sequence, the row ``row`` of every frame stacked in time.
+
+    An x-t image shows time vertically and one line of pixels horizontally: a
+    texture moving along x draws oblique streaks whose slope is the velocity,
+    a field smooth in time draws vertical streaks.
+
+    Parameters
+    ----------
+    sequences : array_like or dict of str to array_like
+        One ``(T, H, W)`` / ``(C, T, H, W)`` sequence or several by name.
+    row : int, optional
+        Pixel row; default the middle one.
+    title : str, optional
+    height : int, default 300
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> fig = plot_xt_slices({"a": spacetime_fbf((16, 32, 32), 0.5, 0.5)})
+    >>> fig.data[0].z.shape
+    (16, 32)
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    if not isinstance(sequences, dict):
+        sequences = {"sequence": sequences}
+    names = list(sequences)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.04)
+    for k, name in enumerate(names):
+        a, _ = _as_sequence(sequences[name], name, min_frames=1)
+        r = a.shape[2] // 2 if row is None else int(row)
+        if not 0 <= r < a.shape[2]:
+            raise ValueError(f"`row` = {row} is outside the {a.shape[2]} rows of {name!r}.")
+        img = np.round(a[0, :, r, :], 3)
+        lo, hi = np.percentile(img, [0.5, 99.5])
+        fig.add_trace(
+            go.Heatmap(z=img, zmin=lo, zmax=hi, colorscale="Gray", showscale=False),
+            row=1, col=k + 1,
+        )
+        fig.update_yaxes(title_text="frame" if k == 0 else None, autorange="reversed", row=1, col=k + 1)
+        fig.update_xaxes(title_text="x (pixels)", row=1, col=k + 1)
+    fig.update_layout(
+        title=title or "x-t slices (time downwards)", autosize=True, height=height,
+        margin={"l": 50, "r": 20, "t": 60, "b": 40},
+    )
+    return fig
+
+
+def export_animation(
+    sequence,
+    path: str | Path,
+    *,
+    other=None,
+    fps: float = 10.0,
+    max_side: int | None = None,
+) -> Path:
+    """Write a sequence (and another beside it) as an animated GIF or MP4 with imageio.
+
+    Grey levels are stretched over the sequence's 0.5-99.5 % range (one
+    range for all frames, so brightness does not flicker). ``.gif`` uses
+    imageio's Pillow plugin (always available); ``.mp4`` needs an imageio
+    video plugin (``pip install imageio-ffmpeg`` or ``av``).
+
+    Parameters
+    ----------
+    sequence : array_like
+        ``(T, H, W)`` or ``(C, T, H, W)`` (channel 0).
+    path : str or Path
+        Ends with ``.gif`` or ``.mp4``.
+    other : array_like, optional
+        Second sequence drawn at the right (e.g. the synthesis).
+    fps : float, default 10
+    max_side : int, optional
+        Decimate frames to at most this many pixels per side.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, imageio.v3 as iio
+    >>> p = export_animation(spacetime_fbf((16, 32, 32), 0.5, 0.5), Path(tempfile.mkdtemp()) / "a.gif")
+    >>> iio.imread(p, index=None).shape[:3]
+    (16, 32, 32)
+    """
+    import imageio.v3 as iio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise ValueError(f"`path` must end with .gif or .mp4, got {path.name!r}.")
+    fps = check_in_range(fps, "fps", 0.0, 1000.0)
+    side = max_side or 10**9
+    parts = [_display_frames(sequence, side)]
+    if other is not None:
+        parts.append(_display_frames(other, side))
+    n_t = max(p[0].shape[0] for p in parts)
+    frames = []
+    for t in range(n_t):
+        cols = []
+        for a, lo, hi in parts:
+            f = a[min(t, a.shape[0] - 1)]
+            cols.append(np.round(np.clip((f - lo) / (hi - lo), 0, 1) * 255).astype(np.uint8))
+        if len(cols) > 1:
+            h = max(c.shape[0] for c in cols)
+            cols = [np.pad(c, ((0, h - c.shape[0]), (0, 4)), constant_values=255) for c in cols]
+        frames.append(np.concatenate(cols, axis=1))
+    frames = np.stack(frames)
+    if suffix == ".gif":
+        iio.imwrite(path, frames, duration=1000.0 / fps, loop=0)
+    else:
+        try:
+            iio.imwrite(path, frames, fps=fps)
+        except Exception as exc:
+            raise ImportError(
+                f"writing {path.name} needs an imageio video plugin: pip install imageio-ffmpeg "
+                f"(or av), or write a .gif ({exc})."
+            ) from exc
+    return path

@@ -123,10 +123,13 @@ def main() -> None:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     ctx = mp.get_context("spawn")
-    methods = sys.argv[1:] or ["phase", "iaaft", "gram"]
-    for hs, ht in [(0.3, 0.7), (0.7, 0.3)]:
-        for method in methods:
-            for t2 in (64, 128):
+    methods = sys.argv[1:] or ["phase", "gram"]
+    runs = [(c, m, t2) for c in [(0.3, 0.7), (0.7, 0.3)] for m in methods for t2 in (64, 128)]
+    if os.environ.get("BENCH_QUICK"):  # loaded machine: the joins on one case only
+        runs = [r for r in runs if r[2] == 64 or r[0] == (0.3, 0.7)]
+    for (hs, ht), method, t2 in runs:
+        if True:
+            if True:
                 with ctx.Pool(1) as pool:
                     r = pool.apply(_synth, ((hs, ht, method, t2),))
                 lines.append(

@@ -87,7 +87,8 @@ def test_autocorrelation_and_frame_differences_known_values():
 @pytest.mark.parametrize("method", ["phase", "iaaft"])
 def test_baselines_keep_spectrum_and_shape(fbf_pair, method):
     x = fbf_pair[(0.3, 0.7)]
-    r = st.synthesize_sequence(x, method=method, progress=False, seed=1)
+    r = st.synthesize_sequence(x, method=method, n_iter=5 if method == "iaaft" else None,
+                               progress=False, seed=1)
     assert r.texture.shape == x.shape and r.joins == []
     assert abs(r.texture.mean() - x.mean()) < 1e-6 * (1 + abs(x.mean()))
     if method == "phase":
@@ -97,6 +98,7 @@ def test_baselines_keep_spectrum_and_shape(fbf_pair, method):
         np.testing.assert_allclose(np.abs(np.fft.fftn(y)), np.abs(np.fft.fftn(p)), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_gram_synthesis_keeps_exponents_and_acf(fbf_pair):
     # 32 x 64 x 64 (acceptance 64 x 128 x 128 in results_spacetime.md): margins 0.1 / 0.1
     for (hs, ht), x in fbf_pair.items():

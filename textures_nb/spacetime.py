@@ -768,15 +768,19 @@ def _octave(f: np.ndarray, n_levels: int) -> np.ndarray:
 
 
 def _match_wavelet_variances(
-    F: np.ndarray, target: np.ndarray, rng: np.random.Generator, n_rounds: int = 4
+    F: np.ndarray,
+    target: np.ndarray,
+    rng: np.random.Generator,
+    n_rounds: int = 4,
+    time_gain: float = 1.0,
 ) -> np.ndarray:
-    """Rescale ``F`` (C, T, H, W) per (time octave, space octave) band so that its random-phase
-    fields have the hyperbolic wavelet variances ``target`` (C, lt, ls) (log2)."""
+    """Rescale ``F`` (C, T, H, W) per space octave so that its random-phase fields have the
+    hyperbolic wavelet variances ``target`` (C, lt, ls) (log2), averaged over time scales."""
     n_ch, lt, ls = target.shape
     size = F.shape[1:]
-    ft = np.abs(np.fft.fftfreq(size[0]))[:, None, None]
     fs = np.sqrt(np.fft.fftfreq(size[1])[None, :, None] ** 2 + np.fft.fftfreq(size[2])[None, None, :] ** 2)
-    bt, bs = _octave(ft, lt), _octave(fs, ls)
+    bs = _octave(fs, ls)
+    bt = _octave(np.abs(np.fft.fftfreq(size[0]))[:, None, None], lt)
     phase = _random_phase(size, rng)
     F = F.copy()
     for _ in range(n_rounds):
@@ -784,8 +788,12 @@ def _match_wavelet_variances(
         for c in range(n_ch):
             d = hyperbolic_details(y[c], ((0,), (1, 2)), levels=(lt, ls))
             lv = np.array([[np.log2(np.mean(d[(a, b)] ** 2)) for b in range(1, ls + 1)] for a in range(1, lt + 1)])
-            gain = 2.0 ** ((target[c] - lv) / 2)
-            F[c] *= gain[bt, bs]
+            # separable gains: one per space octave (mean over the time octaves) times one
+            # per time octave (mean over the space octaves)
+            diff = target[c] - lv
+            g_s = 2.0 ** (diff.mean(axis=0) / 2)
+            g_t = 2.0 ** (time_gain * (diff - diff.mean(axis=0)).mean(axis=1) / 2)
+            F[c] *= g_s[np.broadcast_to(bs, F.shape[1:])] * g_t[np.broadcast_to(bt, F.shape[1:])]
     return F
 
 

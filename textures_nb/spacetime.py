@@ -1546,13 +1546,15 @@ def plot_animation(
     fig.frames = [go.Frame(data=traces(int(t)), name=str(int(t)), traces=list(range(len(seqs)))) for t in idx]
     anim = {"frame": {"duration": 120, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
-        title=title or "Sequence, frame by frame",
+        title=title or "Sequence, frame by frame (play, or drag the slider)",
         autosize=True,
-        height=430,
-        margin={"l": 20, "r": 20, "t": 60, "b": 20},
+        height=470,
+        margin={"l": 20, "r": 20, "t": 60, "b": 90},
+        plot_bgcolor="white",
         updatemenus=[
             {
-                "type": "buttons", "showactive": False, "x": 0.0, "y": -0.08, "xanchor": "left",
+                "type": "buttons", "showactive": False, "x": 0.0, "y": -0.06, "xanchor": "left",
+                "yanchor": "top",
                 "direction": "left",
                 "buttons": [
                     {"label": "play", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
@@ -1563,8 +1565,8 @@ def plot_animation(
         ],
         sliders=[
             {
-                "active": 0, "x": 0.12, "len": 0.88, "y": -0.04,
-                "currentvalue": {"prefix": "frame "},
+                "active": 0, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top",
+                "currentvalue": {"prefix": "frame ", "xanchor": "right"},
                 "steps": [
                     {"label": str(int(t)), "method": "animate", "args": [[str(int(t))], anim]}
                     for t in idx
@@ -1573,8 +1575,11 @@ def plot_animation(
         ],
     )
     for k in range(len(seqs)):
-        fig.update_xaxes(showticklabels=False, row=1, col=k + 1)
-        fig.update_yaxes(showticklabels=False, autorange="reversed", scaleanchor=f"x{k + 1 if k else ''}", row=1, col=k + 1)
+        fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain", row=1, col=k + 1)
+        fig.update_yaxes(
+            showticklabels=False, showgrid=False, autorange="reversed",
+            scaleanchor=f"x{k + 1 if k else ''}", constrain="domain", row=1, col=k + 1,
+        )
     return fig
 
 

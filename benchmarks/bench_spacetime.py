@@ -50,10 +50,18 @@ def _synth(args):
     inside = all(f0.min() <= v <= f0.max() for v in jv)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "hs": hs, "ht": ht, "method": method, "T2": t2, "sec": sec, "rss": rss,
-        "dHs": e.H_space - e0.H_space, "dHt": e.H_time - e0.H_time,
+        "hs": hs,
+        "ht": ht,
+        "method": method,
+        "T2": t2,
+        "sec": sec,
+        "rss": rss,
+        "dHs": e.H_space - e0.H_space,
+        "dHt": e.H_time - e0.H_time,
         "acf": float(np.abs(a - a0)[1:].max()),
-        "joins": jv, "range": (float(f0.min()), float(f0.max())), "inside": inside,
+        "joins": jv,
+        "range": (float(f0.min()), float(f0.max())),
+        "inside": inside,
     }
 
 
@@ -97,7 +105,8 @@ def _analysis():
             c2.append(st.spacetime_exponents(x).c2)
             sec = time.perf_counter() - t0
         lines.append(
-            f"| cascade 128^3 | c2={-lam**2:.2f} | " + ", ".join(f"{c:.3f}" for c in c2)
+            f"| cascade 128^3 | c2={-(lam**2):.2f} | "
+            + ", ".join(f"{c:.3f}" for c in c2)
             + f" | {np.mean(c2):.3f} | {np.mean(c2) + lam**2:+.3f} | {sec:.2f} |"
         )
     return lines
@@ -119,7 +128,8 @@ def main() -> None:
         "increments' temporal autocorrelation, lags 1..8; joins: frame-difference RMS at the "
         "joins of the streaming synthesis (T2 = 128) against the sample's range.",
         "",
-        "| (H_s, H_t) | method | T2 | seconds | peak RSS (MB) | dH_s | dH_t | acf | joins | in range |",
+        "| (H_s, H_t) | method | T2 | seconds | peak RSS (MB) | dH_s | dH_t | acf | joins "
+        "| in range |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     ctx = mp.get_context("spawn")

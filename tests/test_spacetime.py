@@ -7,13 +7,15 @@ tolerances widened accordingly (noted per test).
 import numpy as np
 import pytest
 
-from textures_nb import multiscale, quality, spacetime as st, synthesis
+from textures_nb import multiscale, quality, synthesis
+from textures_nb import spacetime as st
 
 
 @pytest.fixture(scope="module")
 def fbf_pair():
     return {
-        (hs, ht): st.spacetime_fbf((32, 64, 64), hs, ht, seed=0) for hs, ht in [(0.3, 0.7), (0.7, 0.3)]
+        (hs, ht): st.spacetime_fbf((32, 64, 64), hs, ht, seed=0)
+        for hs, ht in [(0.3, 0.7), (0.7, 0.3)]
     }
 
 
@@ -51,8 +53,14 @@ def test_separable_field_exact_plane():
 def test_cascade_c2_and_gaussian_c2_zero():
     # 64 x 128 x 128, 3 seeds: c2 = -0.09 read as about -0.07 (the acceptance at 128^3:
     # results_spacetime.md); a Gaussian cascade (lam = 0) must read c2 about 0
-    c2 = [st.spacetime_exponents(st.spacetime_cascade((64, 128, 128), 0.5, 0.3, seed=s)).c2 for s in range(3)]
-    c0 = [st.spacetime_exponents(st.spacetime_cascade((64, 128, 128), 0.5, 0.0, seed=s)).c2 for s in range(3)]
+    c2 = [
+        st.spacetime_exponents(st.spacetime_cascade((64, 128, 128), 0.5, 0.3, seed=s)).c2
+        for s in range(3)
+    ]
+    c0 = [
+        st.spacetime_exponents(st.spacetime_cascade((64, 128, 128), 0.5, 0.0, seed=s)).c2
+        for s in range(3)
+    ]
     assert -0.12 < np.mean(c2) < -0.05, c2
     assert abs(np.mean(c0)) < 0.02, c0
 
@@ -87,21 +95,24 @@ def test_autocorrelation_and_frame_differences_known_values():
 @pytest.mark.parametrize("method", ["phase", "iaaft"])
 def test_baselines_keep_spectrum_and_shape(fbf_pair, method):
     x = fbf_pair[(0.3, 0.7)]
-    r = st.synthesize_sequence(x, method=method, n_iter=5 if method == "iaaft" else None,
-                               progress=False, seed=1)
+    r = st.synthesize_sequence(
+        x, method=method, n_iter=5 if method == "iaaft" else None, progress=False, seed=1
+    )
     assert r.texture.shape == x.shape and r.joins == []
     assert abs(r.texture.mean() - x.mean()) < 1e-6 * (1 + abs(x.mean()))
     if method == "phase":
         # random phases of the periodic component: the same 3D amplitudes
         y = r.texture - r.texture.mean()
         p = st._periodic_component(((x - x.mean()) / x.std())[None])[0] * x.std()
-        np.testing.assert_allclose(np.abs(np.fft.fftn(y)), np.abs(np.fft.fftn(p)), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(
+            np.abs(np.fft.fftn(y)), np.abs(np.fft.fftn(p)), rtol=1e-6, atol=1e-6
+        )
 
 
 @pytest.mark.slow
 def test_gram_synthesis_keeps_exponents_and_acf(fbf_pair):
     # 32 x 64 x 64 (acceptance 64 x 128 x 128 in results_spacetime.md): margins 0.1 / 0.1
-    for (hs, ht), x in fbf_pair.items():
+    for x in fbf_pair.values():
         r = synthesis.synthesize(x, dim=3, size=x.shape, seed=0, n_iter=5, progress=False)
         assert r.texture.shape == x.shape
         e0 = st.spacetime_exponents(x, leaders=False)
@@ -138,10 +149,14 @@ def test_conditioning_is_exact_on_a_toy_process():
     power[:] = (1.0 / (1.0 + (np.fft.fftfreq(t) * 8) ** 2))[None, :, None, None]
     F = np.sqrt(power).astype(complex)
     fixed = st._surrogate(F, rng)[:, :4]
-    draws = np.stack([st._condition(st._surrogate(F, rng), fixed, power, slice(4, 8)) for _ in range(200)])
+    draws = np.stack(
+        [st._condition(st._surrogate(F, rng), fixed, power, slice(4, 8)) for _ in range(200)]
+    )
     # the next frame is closer to the last fixed frame than an unconditioned draw is
     near = np.mean((draws[:, :, 0] - fixed[:, -1]) ** 2)
-    free = np.mean((np.stack([st._surrogate(F, rng)[:, 4] for _ in range(200)]) - fixed[:, -1]) ** 2)
+    free = np.mean(
+        (np.stack([st._surrogate(F, rng)[:, 4] for _ in range(200)]) - fixed[:, -1]) ** 2
+    )
     assert near < 0.5 * free
 
 

@@ -79,8 +79,10 @@ _MIN_SIDE = 16
 # --------------------------------------------------------------------------
 
 
-def _as_sequence(x, name: str = "x", *, min_frames: int = MIN_FRAMES) -> tuple[np.ndarray, bool]:
-    """``(T, H, W)`` or ``(C, T, H, W)`` -> ``(C, T, H, W)`` float64, and whether it had channels."""
+def _as_sequence(
+    x, name: str = "x", *, min_frames: int = MIN_FRAMES
+) -> tuple[np.ndarray, bool]:
+    """``(T, H, W)`` or ``(C, T, H, W)`` -> ``(C, T, H, W)`` float64, and whether it had C."""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"`{name}` must be a numeric array (T, H, W), got {type(x).__name__}.")
     shape = np.shape(x)
@@ -351,9 +353,9 @@ class SpacetimeExponents:
         """One row per channel: ``H_space``, ``H_time``, ``c1``, ``c2``."""
         import pandas as pd
 
-        return pd.DataFrame(self.per_channel, columns=["H_space", "H_time", "c1", "c2"]).rename_axis(
-            "channel"
-        )
+        return pd.DataFrame(
+            self.per_channel, columns=["H_space", "H_time", "c1", "c2"]
+        ).rename_axis("channel")
 
     def plot(self, *, channel: int = 0, title: str | None = None):
         """Heat map of ``log2 E d(j_t, j_s)**2`` (the plane whose slopes are ``2H``)."""
@@ -756,7 +758,7 @@ def _random_phase(size: tuple[int, ...], rng: np.random.Generator) -> np.ndarray
 
 
 def _surrogate(F: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random-phase field (C, T, H, W) from the transform ``F`` (one phase field for all channels)."""
+    """Random-phase field (C, T, H, W) from the transform ``F`` (one phase field for all C)."""
     return np.fft.ifftn(F * _random_phase(F.shape[1:], rng)[None], axes=(1, 2, 3)).real
 
 
@@ -778,7 +780,9 @@ def _match_wavelet_variances(
     hyperbolic wavelet variances ``target`` (C, lt, ls) (log2), averaged over time scales."""
     n_ch, lt, ls = target.shape
     size = F.shape[1:]
-    fs = np.sqrt(np.fft.fftfreq(size[1])[None, :, None] ** 2 + np.fft.fftfreq(size[2])[None, None, :] ** 2)
+    fs = np.sqrt(
+        np.fft.fftfreq(size[1])[None, :, None] ** 2 + np.fft.fftfreq(size[2])[None, None, :] ** 2
+    )
     bs = _octave(fs, ls)
     bt = _octave(np.abs(np.fft.fftfreq(size[0]))[:, None, None], lt)
     phase = _random_phase(size, rng)
@@ -787,7 +791,12 @@ def _match_wavelet_variances(
         y = np.fft.ifftn(F * phase[None], axes=(1, 2, 3)).real
         for c in range(n_ch):
             d = hyperbolic_details(y[c], ((0,), (1, 2)), levels=(lt, ls))
-            lv = np.array([[np.log2(np.mean(d[(a, b)] ** 2)) for b in range(1, ls + 1)] for a in range(1, lt + 1)])
+            lv = np.array(
+                [
+                    [np.log2(np.mean(d[(a, b)] ** 2)) for b in range(1, ls + 1)]
+                    for a in range(1, lt + 1)
+                ]
+            )
             # separable gains: one per space octave (mean over the time octaves) times one
             # per time octave (mean over the space octaves)
             diff = target[c] - lv
@@ -913,7 +922,9 @@ def _band_power(x, n_bands_t: int, n_bands_s: int):
     p = (X.real**2 + X.imag**2) / x[0, 0].numel()
     t, h, w = x.shape[2:]
     ft = torch.fft.fftfreq(t).abs().view(-1, 1, 1)
-    fs = torch.sqrt(torch.fft.fftfreq(h).view(1, -1, 1) ** 2 + torch.fft.rfftfreq(w).view(1, 1, -1) ** 2)
+    fs = torch.sqrt(
+        torch.fft.fftfreq(h).view(1, -1, 1) ** 2 + torch.fft.rfftfreq(w).view(1, 1, -1) ** 2
+    )
     bt = torch.clamp(torch.floor(-torch.log2(ft.clamp(min=1e-9))), 1, n_bands_t) - 1
     bs = torch.clamp(torch.floor(-torch.log2(fs.clamp(min=1e-9))), 1, n_bands_s) - 1
     label = (bt * n_bands_s + bs).expand(t, h, w // 2 + 1).flatten().long()
@@ -986,22 +997,28 @@ def _gram_refine(
     wavelet_target=None,
     wavelet_weight: float = 0.0,
 ) -> tuple[np.ndarray, list[float]]:
-    """L-BFGS on the frames ``free_from:`` of ``init`` (C, T, H, W) for the Gram (+ spectrum) loss."""
+    """L-BFGS on the frames ``free_from:`` of ``init`` (C, T, H, W): Gram (+ spectrum) loss."""
     import torch
 
     x0 = torch.as_tensor(init[None], dtype=torch.float32)
     fixed = x0[:, :, :free_from]
     free = x0[:, :, free_from:].clone().requires_grad_(True)
     opt = torch.optim.LBFGS(
-        [free], lr=1.0, max_iter=1, history_size=10, line_search_fn="strong_wolfe",
-        tolerance_grad=0.0, tolerance_change=0.0,
+        [free],
+        lr=1.0,
+        max_iter=1,
+        history_size=10,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
     )
     losses: list[float] = []
 
     def objective():
         x = torch.cat([fixed, free], dim=2)
         loss = sum(
-            ((g - t) ** 2).sum() / (t**2).sum() for g, t in zip(net.grams(x), target_grams, strict=True)
+            ((g - t) ** 2).sum() / (t**2).sum()
+            for g, t in zip(net.grams(x), target_grams, strict=True)
         )
         if spectrum_weight:
             loss = loss + spectrum_weight * ((_band_power(x, *bands) - target_bands) ** 2).mean()
@@ -1076,8 +1093,15 @@ def _check_seq_size(size, shape: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 _SEQ_DEFAULTS = {
-    "gram": {"n_iter": 15, "n_scales": 3, "n_filters": 16, "kernel_size": 3,
-             "spectrum_weight": 0.0, "wavelet_weight": 10.0, "match_wavelets": True},
+    "gram": {
+        "n_iter": 15,
+        "n_scales": 3,
+        "n_filters": 16,
+        "kernel_size": 3,
+        "spectrum_weight": 0.0,
+        "wavelet_weight": 10.0,
+        "match_wavelets": True,
+    },
     "phase": {},
     "iaaft": {"n_iter": 20, "match_wavelets": True},
 }
@@ -1245,7 +1269,9 @@ def synthesize_sequence(
                 f"`n_scales` = {n_sc} shrinks {min(bsize)} frames or pixels below the "
                 f"{k}-voxel filters; lower `n_scales`."
             )
-        net = _RandomNet3D(n_ch, n_sc, check_positive_int(opts["n_filters"], "n_filters"), k, torch_s)
+        net = _RandomNet3D(
+            n_ch, n_sc, check_positive_int(opts["n_filters"], "n_filters"), k, torch_s
+        )
         bands = (max(1, int(math.log2(min(n_t, bsize[0])))), max(1, int(math.log2(min(bsize[1:])))))
         with torch.no_grad():
             zt = torch.as_tensor(z[None], dtype=torch.float32)
@@ -1270,8 +1296,16 @@ def synthesize_sequence(
             losses += ls
         elif method == "gram":
             y, ls = _gram_refine(
-                y, net, target_grams, target_bands, bands, fixed_frames, opts["n_iter"],
-                float(opts["spectrum_weight"]), wavelet_target, float(opts["wavelet_weight"]),
+                y,
+                net,
+                target_grams,
+                target_bands,
+                bands,
+                fixed_frames,
+                opts["n_iter"],
+                float(opts["spectrum_weight"]),
+                wavelet_target,
+                float(opts["wavelet_weight"]),
             )
             losses += ls
         return y
@@ -1355,14 +1389,22 @@ class SequenceComparison:
         lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
         fig = go.Figure(
             go.Heatmap(
-                z=z, x=[f"j_space={j}" for j in js], y=[f"j_time={j}" for j in jt],
-                colorscale="RdBu", zmid=0, zmin=-lim, zmax=lim, texttemplate="%{z:.2f}",
+                z=z,
+                x=[f"j_space={j}" for j in js],
+                y=[f"j_time={j}" for j in jt],
+                colorscale="RdBu",
+                zmid=0,
+                zmin=-lim,
+                zmax=lim,
+                texttemplate="%{z:.2f}",
                 colorbar={"title": "diff"},
             )
         )
         fig.update_layout(
             title=title or "log2 wavelet variance, synthesis - sample",
-            height=320, autosize=True, margin={"l": 60, "r": 20, "t": 50, "b": 40},
+            height=320,
+            autosize=True,
+            margin={"l": 60, "r": 20, "t": 50, "b": 40},
         )
         return fig
 
@@ -1444,8 +1486,15 @@ def compare_sequences(
         tol = max(floor, float(tol)) if np.isfinite(tol) else max(floor, 0.5)
         diff = float(yv - sv)
         rows.append(
-            {"index": index, **extra, "sample": float(sv), "synthesis": float(yv),
-             "difference": diff, "tolerance": tol, "ok": abs(diff) <= tol}
+            {
+                "index": index,
+                **extra,
+                "sample": float(sv),
+                "synthesis": float(yv),
+                "difference": diff,
+                "tolerance": tol,
+                "ok": abs(diff) <= tol,
+            }
         )
 
     # levels centred on their mean over the scale pairs: the shape of the multiscale
@@ -1531,8 +1580,12 @@ def plot_animation(
     if synthesis is not None:
         seqs.append(_display_frames(synthesis, max_side))
     n_t = seqs[0][0].shape[0]
-    idx = np.unique(np.linspace(0, n_t - 1, min(check_positive_int(max_frames, "max_frames"), n_t)).astype(int))
-    fig = make_subplots(rows=1, cols=len(seqs), subplot_titles=names[: len(seqs)], horizontal_spacing=0.04)
+    idx = np.unique(
+        np.linspace(0, n_t - 1, min(check_positive_int(max_frames, "max_frames"), n_t)).astype(int)
+    )
+    fig = make_subplots(
+        rows=1, cols=len(seqs), subplot_titles=names[: len(seqs)], horizontal_spacing=0.04
+    )
 
     def traces(t):
         out = []
@@ -1543,8 +1596,14 @@ def plot_animation(
 
     for col, tr in enumerate(traces(int(idx[0])), start=1):
         fig.add_trace(tr, row=1, col=col)
-    fig.frames = [go.Frame(data=traces(int(t)), name=str(int(t)), traces=list(range(len(seqs)))) for t in idx]
-    anim = {"frame": {"duration": 120, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    fig.frames = [
+        go.Frame(data=traces(int(t)), name=str(int(t)), traces=list(range(len(seqs)))) for t in idx
+    ]
+    anim = {
+        "frame": {"duration": 120, "redraw": True},
+        "mode": "immediate",
+        "transition": {"duration": 0},
+    }
     fig.update_layout(
         title=title or "Sequence, frame by frame (play, or drag the slider)",
         autosize=True,
@@ -1553,19 +1612,37 @@ def plot_animation(
         plot_bgcolor="white",
         updatemenus=[
             {
-                "type": "buttons", "showactive": False, "x": 0.0, "y": -0.06, "xanchor": "left",
+                "type": "buttons",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.06,
+                "xanchor": "left",
                 "yanchor": "top",
                 "direction": "left",
                 "buttons": [
-                    {"label": "play", "method": "animate", "args": [None, {**anim, "fromcurrent": True}]},
-                    {"label": "pause", "method": "animate",
-                     "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
+                    {
+                        "label": "play",
+                        "method": "animate",
+                        "args": [None, {**anim, "fromcurrent": True}],
+                    },
+                    {
+                        "label": "pause",
+                        "method": "animate",
+                        "args": [
+                            [None],
+                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                        ],
+                    },
                 ],
             }
         ],
         sliders=[
             {
-                "active": 0, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top",
+                "active": 0,
+                "x": 0.16,
+                "len": 0.84,
+                "y": 0.0,
+                "yanchor": "top",
                 "currentvalue": {"prefix": "frame ", "xanchor": "right"},
                 "steps": [
                     {"label": str(int(t)), "method": "animate", "args": [[str(int(t))], anim]}
@@ -1577,8 +1654,13 @@ def plot_animation(
     for k in range(len(seqs)):
         fig.update_xaxes(showticklabels=False, showgrid=False, constrain="domain", row=1, col=k + 1)
         fig.update_yaxes(
-            showticklabels=False, showgrid=False, autorange="reversed",
-            scaleanchor=f"x{k + 1 if k else ''}", constrain="domain", row=1, col=k + 1,
+            showticklabels=False,
+            showgrid=False,
+            autorange="reversed",
+            scaleanchor=f"x{k + 1 if k else ''}",
+            constrain="domain",
+            row=1,
+            col=k + 1,
         )
     return fig
 
@@ -1631,12 +1713,17 @@ def plot_xt_slices(
         lo, hi = np.percentile(img, [0.5, 99.5])
         fig.add_trace(
             go.Heatmap(z=img, zmin=lo, zmax=hi, colorscale="Gray", showscale=False),
-            row=1, col=k + 1,
+            row=1,
+            col=k + 1,
         )
-        fig.update_yaxes(title_text="frame" if k == 0 else None, autorange="reversed", row=1, col=k + 1)
+        fig.update_yaxes(
+            title_text="frame" if k == 0 else None, autorange="reversed", row=1, col=k + 1
+        )
         fig.update_xaxes(title_text="x (pixels)", row=1, col=k + 1)
     fig.update_layout(
-        title=title or "x-t slices (time downwards)", autosize=True, height=height,
+        title=title or "x-t slices (time downwards)",
+        autosize=True,
+        height=height,
         margin={"l": 50, "r": 20, "t": 60, "b": 40},
     )
     return fig
@@ -1676,7 +1763,8 @@ def export_animation(
     Examples
     --------
     >>> import tempfile, imageio.v3 as iio
-    >>> p = export_animation(spacetime_fbf((16, 32, 32), 0.5, 0.5), Path(tempfile.mkdtemp()) / "a.gif")
+    >>> out = Path(tempfile.mkdtemp()) / "a.gif"
+    >>> p = export_animation(spacetime_fbf((16, 32, 32), 0.5, 0.5), out)
     >>> iio.imread(p, index=None).shape[:3]
     (16, 32, 32)
     """

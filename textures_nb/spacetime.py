@@ -23,8 +23,7 @@ a time scale and a space scale apart.
 
 Conventions
 -----------
-Wavelet details come from :func:`textures_nb._shared.hyperbolic.
-hyperbolic_details` with the groups ``((time,), (y, x))``: an L1-normalised,
+Wavelet details come from ``textures_nb._shared.hyperbolic.hyperbolic_details`` with the groups ``((time,), (y, x))``: an L1-normalised,
 valid-border transform with one scale ``j_time`` for the time axis and one
 scale ``j_space`` for the two space axes (3 orientations). For a field whose
 time and space behaviours separate, ``E d(j_t, j_s)**2 ~ 2**(2 H_time j_t)
@@ -558,8 +557,8 @@ class VelocityEstimate:
     lags: np.ndarray = field(repr=False)
 
     def __repr__(self) -> str:
-        vy, vx = self.velocity
-        return f"VelocityEstimate(velocity=({vy:.3f}, {vx:.3f}) px/frame, speed={self.speed:.3f})"
+        v = ", ".join(f"{float(c):.3f}" for c in np.ravel(self.velocity))
+        return f"VelocityEstimate(velocity=({v}) px/frame, speed={float(self.speed):.3f})"
 
     def table(self):
         """Median shift per lag, and the shift the fitted velocity predicts."""
@@ -583,7 +582,7 @@ def estimate_velocity(
 
     For each lag ``1..max_lag``, the translation between frames ``t`` and
     ``t + lag`` is measured by scikit-image's sub-pixel phase correlation
-    (:func:`skimage.registration.phase_cross_correlation`, Guizar-Sicairos
+    (``skimage.registration.phase_cross_correlation``, Guizar-Sicairos
     et al. 2008) on up to ``n_pairs`` pairs, on Hann-windowed frames (so that
     the borders, where texture enters and leaves, do not pull the peak to
     zero). The median shift per lag is fitted by a line through the origin:
@@ -948,8 +947,8 @@ def _wavelet_filters(name: str = "db3"):
 def _torch_hyperbolic_logvar(x, filters, lt: int, ls: int):
     """``log2`` mean squared hyperbolic details ``(C, lt, ls)`` of ``x`` (1, C, T, H, W), in torch.
 
-    The (time, space) transform of :func:`textures_nb._shared.hyperbolic.
-    hyperbolic_details` (valid borders, L1 normalisation), differentiable.
+    The (time, space) transform of ``hyperbolic_details`` (valid borders, L1
+    normalisation), differentiable.
     """
     import torch
     import torch.nn.functional as F
@@ -1070,10 +1069,11 @@ class SequenceSynthesis:
     options: dict[str, Any] = field(repr=False)
 
     def __repr__(self) -> str:
+        joins = [int(j) for j in np.ravel(self.joins)]
         return (
-            f"SequenceSynthesis(method={self.method!r}, shape={tuple(self.texture.shape)}, "
-            f"joins={self.joins[:6]}{'...' if len(self.joins) > 6 else ''}, "
-            f"seconds={self.seconds:.1f})"
+            f"SequenceSynthesis(method={self.method!r}, shape={np.shape(self.texture)}, "
+            f"joins={joins[:6]}{'...' if len(joins) > 6 else ''}, "
+            f"seconds={float(self.seconds):.1f})"
         )
 
     def plot(self, sample=None, **kwargs):
@@ -1121,8 +1121,8 @@ def synthesize_sequence(
 ) -> SequenceSynthesis:
     """Synthesise a sequence (space-time texture) with the statistics of a sample.
 
-    Methods
-    -------
+    Three methods:
+
     ``"phase"``
         Random phases in 3D (space and time together) on the sample's periodic
         component (Moisan's decomposition over the three axes, so that the

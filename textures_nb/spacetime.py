@@ -23,14 +23,14 @@ a time scale and a space scale apart.
 
 Conventions
 -----------
-Wavelet details come from ``textures_nb._shared.hyperbolic.hyperbolic_details`` with the groups ``((time,), (y, x))``: an L1-normalised,
-valid-border transform with one scale ``j_time`` for the time axis and one
-scale ``j_space`` for the two space axes (3 orientations). For a field whose
-time and space behaviours separate, ``E d(j_t, j_s)**2 ~ 2**(2 H_time j_t)
-2**(2 H_space j_s)``, so ``log2`` of the mean squared details is a plane in
-``(j_t, j_s)`` whose slopes are ``2 H_time`` and ``2 H_space`` (Roux, Clausel,
-Vedel, Jaffard, Abry 2013, hyperbolic wavelet analysis). Leaders use the
-isotropic space-time transform (one scale for the three axes, 7
+Wavelet details come from ``textures_nb._shared.hyperbolic.hyperbolic_details``
+with the groups ``((time,), (y, x))``: an L1-normalised, valid-border transform
+with one scale ``j_time`` for the time axis and one scale ``j_space`` for the
+two space axes (3 orientations). For a field whose time and space behaviours separate,
+``E d(j_t, j_s)**2 ~ 2**(2 H_time j_t) 2**(2 H_space j_s)``, so ``log2`` of the mean
+squared details is a plane in ``(j_t, j_s)`` whose slopes are ``2 H_time`` and ``2
+H_space`` (Roux, Clausel, Vedel, Jaffard, Abry 2013, hyperbolic wavelet analysis).
+Leaders use the isotropic space-time transform (one scale for the three axes, 7
 orientations) and the usual ``3**3`` neighbourhood over all finer scales.
 """
 
@@ -984,6 +984,16 @@ def _torch_hyperbolic_logvar(x, filters, lt: int, ls: int):
     return torch.stack(rows, dim=1)
 
 
+def _torch_increment_acf(x, max_lag: int):
+    """Temporal autocorrelation of the frame increments at lags 1..max_lag, (1, C, T, H, W)."""
+    import torch
+
+    d = x[:, :, 1:] - x[:, :, :-1]
+    d = d - d.mean(dim=2, keepdim=True)
+    den = (d**2).sum()
+    return torch.stack([(d[:, :, k:] * d[:, :, :-k]).sum() / den for k in range(1, max_lag + 1)])
+
+
 def _gram_refine(
     init: np.ndarray,
     net: _RandomNet3D,
@@ -995,6 +1005,7 @@ def _gram_refine(
     spectrum_weight: float,
     wavelet_target=None,
     wavelet_weight: float = 0.0,
+    acf_weight: float = 0.0,
 ) -> tuple[np.ndarray, list[float]]:
     """L-BFGS on the frames ``free_from:`` of ``init`` (C, T, H, W): Gram (+ spectrum) loss."""
     import torch
@@ -1022,9 +1033,12 @@ def _gram_refine(
         if spectrum_weight:
             loss = loss + spectrum_weight * ((_band_power(x, *bands) - target_bands) ** 2).mean()
         if wavelet_weight:
-            filters, lt, ls, target = wavelet_target
+            filters, lt, ls, target = wavelet_target[:4]
             lv = _torch_hyperbolic_logvar(x, filters, lt, ls)
             loss = loss + wavelet_weight * ((lv - target) ** 2).mean()
+        if acf_weight:
+            rho = _torch_increment_acf(x, len(wavelet_target[4]))
+            loss = loss + acf_weight * ((rho - wavelet_target[4]) ** 2).sum()
         return loss
 
     def closure():
@@ -1100,6 +1114,7 @@ _SEQ_DEFAULTS = {
         "kernel_size": 3,
         "spectrum_weight": 0.0,
         "wavelet_weight": 10.0,
+        "acf_weight": 10.0,
         "match_wavelets": True,
     },
     "phase": {},
@@ -1135,17 +1150,21 @@ def synthesize_sequence(
     ``"gram"`` (default)
         Spatiotemporal random-network statistics: Gram matrices of random 3D
         convolutions (``k x k x k`` filters over frames and pixels) on a
-        space-time pyramid, plus a term on the log power in octave bands of
-        time x space frequency, optimised by L-BFGS from the ``"phase"``
-        surrogate. Chosen over frame statistics + cross-frame statistics
-        because 3D filters see space-time structures (moving edges, the slope
-        of the advection in x-t images, intermittent bursts) in one set of
-        statistics at every space *and* time scale, with the same machinery
-        (and the same meaning of "texture") as the 2D ``"gram"`` of
-        :mod:`textures_nb.synthesis`; frame Grams plus lag-1 cross-Grams
-        would constrain time only at the finest time scale. Starting from
-        the phase surrogate puts the second-order statistics in place at no
-        cost; the Gram term adds the non-Gaussian ones.
+        space-time pyramid, plus the sample's hyperbolic wavelet variances
+        ``log2 E d(j_t, j_s)**2`` and the temporal autocorrelation of its frame
+        increments (lags 1..8) as loss terms, optimised by L-BFGS from a
+        phase surrogate whose spectrum was first rescaled per space and time
+        octave to the sample's wavelet variances (on a non-periodic crop the
+        plain phase surrogate misses the sample's valid-border ``H_space`` by
+        about 0.09; measurements in ``benchmarks/results_spacetime.md``).
+        Chosen over frame statistics + cross-frame statistics because 3D
+        filters see space-time structures (moving edges, the slope of the
+        advection in x-t images, intermittent bursts) in one set of statistics at
+        every space *and* time scale, with the same machinery (and the same meaning of
+        "texture") as the 2D ``"gram"`` of :mod:`textures_nb.synthesis`; frame Grams
+        plus lag-1 cross-Grams would constrain time only at the finest time scale.
+        Starting from the rescaled phase surrogate puts the second-order statistics
+        nearly in place at no cost; the Gram term adds the non-Gaussian ones.
 
     Streaming (``stream=True``, the default when ``size`` has more frames than
     the sample): the sequence is made block by block, blocks as long as the
@@ -1178,7 +1197,9 @@ def synthesize_sequence(
     progress : bool, default True
     **options
         ``"gram"``: ``n_scales`` (3), ``n_filters`` (16), ``kernel_size`` (3),
-        ``spectrum_weight`` (1.0).
+        ``wavelet_weight`` (10), ``acf_weight`` (10), ``spectrum_weight`` (0: a
+        log band-power term), ``match_wavelets`` (True: the rescaled start);
+        ``"iaaft"``: ``match_wavelets`` (True).
 
     Returns
     -------
@@ -1286,7 +1307,10 @@ def synthesize_sequence(
                 )
             )
             filters = _wavelet_filters()
-            wavelet_target = (filters, lt, ls, _torch_hyperbolic_logvar(zt, filters, lt, ls))
+            wavelet_target = (
+                filters, lt, ls, _torch_hyperbolic_logvar(zt, filters, lt, ls),
+                _torch_increment_acf(zt, min(8, n_t - 3)),
+            )  # fmt: skip
 
     def finish(y, fixed_frames):
         nonlocal losses
@@ -1306,6 +1330,7 @@ def synthesize_sequence(
                 float(opts["spectrum_weight"]),
                 wavelet_target,
                 float(opts["wavelet_weight"]),
+                float(opts["acf_weight"]),
             )
             losses += ls
         return y

@@ -1444,8 +1444,8 @@ def spacetime_exponents(x, **kwargs):
     --------
     >>> from textures_nb.spacetime import spacetime_fbf
     >>> est = spacetime_exponents(spacetime_fbf((32, 64, 64), 0.7, 0.3, seed=0))
-    >>> round(est.H_space, 1), round(est.H_time, 1)
-    (0.7, 0.3)
+    >>> abs(est.H_space - 0.7) < 0.1, abs(est.H_time - 0.3) < 0.15
+    (True, True)
     """
     from .spacetime import spacetime_exponents as _spacetime_exponents
 

@@ -1348,6 +1348,10 @@ def synthesize(
     if dim == 3:  # sequences (T, H, W): textures_nb.spacetime
         from .spacetime import synthesize_sequence
 
+        if np.ndim(target) not in (3, 4):
+            raise ValueError(f"`dim` must be None, 1 or 2 for a target of shape {np.shape(target)}; "
+                             "dim=3 needs a sequence (T, H, W) or (C, T, H, W).")  # fmt: skip
+
         return synthesize_sequence(target, method=method, size=size, n_iter=n_iter, seed=seed,
                                    progress=progress, **options)  # fmt: skip
     t0 = time.perf_counter()

@@ -1349,8 +1349,9 @@ def synthesize(
         from .spacetime import synthesize_sequence
 
         if np.ndim(target) not in (3, 4):
-            raise ValueError(f"`dim` must be None, 1 or 2 for a target of shape {np.shape(target)}; "
-                             "dim=3 needs a sequence (T, H, W) or (C, T, H, W).")  # fmt: skip
+            raise ValueError(f"`dim` must be None, 1 or 2 for a target of shape "
+                             f"{np.shape(target)}; dim=3 needs a sequence (T, H, W) or "
+                             "(C, T, H, W).")  # fmt: skip
 
         return synthesize_sequence(target, method=method, size=size, n_iter=n_iter, seed=seed,
                                    progress=progress, **options)  # fmt: skip

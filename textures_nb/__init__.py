@@ -13,6 +13,8 @@ module:
 - :mod:`textures_nb.complexity`: task complexity (N1, N3, Fisher, predicted
   vs k-means misclustering) against architecture complexity (parameters,
   receptive field, FLOPs, VC bound, capacity), matched over a sweep.
+- :mod:`textures_nb.spacetime`: sequences ``(T, H, W)``: space-time fields
+  with known truth, space and time exponents, velocity, sequence synthesis.
 - :mod:`textures_nb.runner`: the notebook runner, apart from the science:
   run notebooks with papermill, alone or over a parameter grid (locally or on
   Dask), and maintain the stored notebooks; ``python -m textures_nb``.
@@ -53,6 +55,7 @@ _SUBMODULES = {
     "feedback",
     "oversampling",
     "paper",
+    "spacetime",
 }
 
 # functions re-exported at the top level: name -> module holding them

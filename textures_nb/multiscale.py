@@ -63,6 +63,7 @@ __all__ = [
     "JointLogCumulants",
     "MultichannelLogCumulants",
     "multichannel_log_cumulants",
+    "spacetime_exponents",
 ]
 
 _MIN_LEADERS_1D = 8  # fewest leaders per scale (per side in 2D) we accept at j2
@@ -1452,3 +1453,23 @@ def _rho_mf(c11: float, c20: float, c02: float, *, warn: bool, pair) -> float:
             )
         return float("nan")
     return float(-c11 / math.sqrt(c20 * c02))
+
+
+def spacetime_exponents(x, **kwargs):
+    """Space and time Hurst exponents of a sequence ``(T, H, W)`` (or ``(C, T, H, W)``).
+
+    Entry point of :func:`textures_nb.spacetime.spacetime_exponents` (same
+    arguments): hyperbolic wavelet variances indexed by ``(j_time, j_space)``,
+    a plane fit for ``H_space`` and ``H_time`` (floats), and space-time
+    leaders for ``c1``, ``c2``.
+
+    Examples
+    --------
+    >>> from textures_nb.spacetime import spacetime_fbf
+    >>> est = spacetime_exponents(spacetime_fbf((32, 64, 64), 0.7, 0.3, seed=0))
+    >>> abs(est.H_space - 0.7) < 0.1, abs(est.H_time - 0.3) < 0.15
+    (True, True)
+    """
+    from .spacetime import spacetime_exponents as _spacetime_exponents
+
+    return _spacetime_exponents(x, **kwargs)

@@ -829,8 +829,10 @@ def compare(
     seed : int or Generator, default 0
         Random state of the choice of window pairs; the same seed gives the
         same report.
-    dim : {None, 1, 2}, optional
-        1 to read a 2D array as a multichannel signal ``(C, T)``.
+    dim : {None, 1, 2, 3}, optional
+        1 to read a 2D array as a multichannel signal ``(C, T)``. 3: sequences
+        ``(T, H, W)`` / ``(C, T, H, W)``, compared per time and space scale by
+        :func:`textures_nb.spacetime.compare_sequences` (returns its result).
     window : int or tuple of int, optional
         Shape of the null windows; default half of each side for images, a
         quarter of the length for signals. At most half the sample's side
@@ -885,6 +887,10 @@ def compare(
     >>> compare(field[:, :256], fbf((256, 256), 0.4, seed=1), n_null=99).different
     True
     """
+    if dim == 3:  # sequences (T, H, W): per time and space scale
+        from .spacetime import compare_sequences
+
+        return compare_sequences(sample, synthesized, wavelet=wavelet)
     x, y, dim = _prepare(sample, synthesized, dim)
     n_null = check_positive_int(n_null, "n_null", minimum=19)
     alpha = check_in_range(alpha, "alpha", 0.0, 1.0)

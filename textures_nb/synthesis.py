@@ -1257,9 +1257,11 @@ def synthesize(
         on the same machine, CPU kernel and thread count. A Generator is used
         directly by the NumPy baselines and gives one integer draw for torch
         (recorded in ``options["seed"]``).
-    dim : {None, 1, 2}, optional
+    dim : {None, 1, 2, 3}, optional
         1 to read a 2D array as a multichannel signal ``(C, T)``; by default a
-        2D array is an image.
+        2D array is an image. 3: a sequence ``(T, H, W)`` or ``(C, T, H, W)``,
+        ``size = (T2, H2, W2)``, methods "gram", "phase", "iaaft": see
+        :func:`textures_nb.spacetime.synthesize_sequence` (returns its result).
     callback : callable, optional
         ``callback(iteration, texture, loss)`` after each iteration
         (``"ps"``: every ``callback_every`` iterations), ``texture`` a numpy
@@ -1343,6 +1345,16 @@ def synthesize(
     >>> synthesize(x, method="phase", size=2048, progress=False).texture.shape
     (2048,)
     """
+    if dim == 3:  # sequences (T, H, W): textures_nb.spacetime
+        from .spacetime import synthesize_sequence
+
+        if np.ndim(target) not in (3, 4):
+            raise ValueError(f"`dim` must be None, 1 or 2 for a target of shape "
+                             f"{np.shape(target)}; dim=3 needs a sequence (T, H, W) or "
+                             "(C, T, H, W).")  # fmt: skip
+
+        return synthesize_sequence(target, method=method, size=size, n_iter=n_iter, seed=seed,
+                                   progress=progress, **options)  # fmt: skip
     t0 = time.perf_counter()
     job = _make_job(target, method, size, n_iter, seed, dim, callback, device, progress, options)
     lay = Layout(job.x, job.dim, job.user_shape)

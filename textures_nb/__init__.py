@@ -49,6 +49,7 @@ _SUBMODULES = {
     "similarity",
     "confidence",
     "complexity",
+    "multiscale_torch",
 }
 
 # functions re-exported at the top level: name -> module holding them

@@ -103,6 +103,7 @@ from ._shared.display import png_bytes
 from ._shared.layout import Layout, to_internal
 from ._shared.progress import tqdm
 from ._shared.spectral import band_index, binned_mean, hann, radius_angle
+from .multiscale_torch import MultiscaleLoss, WaveletTransform, default_scales
 from .networks import (
     VGG19,
     GramLoss,
@@ -133,7 +134,7 @@ __all__ = [
 ]
 
 #: Methods understood by :func:`synthesize`.
-METHODS = ("gram", "swd", "vgg", "phase", "iaaft", "ps")
+METHODS = ("gram", "swd", "vgg", "phase", "iaaft", "ps", "multiscale")
 
 _NET_DEFAULTS: dict[str, Any] = {
     "n_scales": None,  # as many as the sample allows, up to _MAX_SCALES[dim]
@@ -148,8 +149,14 @@ _OPT_DEFAULTS: dict[str, Any] = {
     "precondition": True,
 }
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "gram": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "n_iter": 150},
-    "swd": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "n_directions": None, "n_iter": 150},
+    "gram": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "multiscale_weight": 0.0, "n_iter": 150},
+    "swd": {
+        **_NET_DEFAULTS,
+        **_OPT_DEFAULTS,
+        "multiscale_weight": 0.0,
+        "n_directions": None,
+        "n_iter": 150,
+    },
     "vgg": {
         "weights": None,
         "width": 1.0,
@@ -166,6 +173,13 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "spatial_corr_width": 7,
         "callback_every": 1,
         "n_iter": 20,
+    },
+    "multiscale": {
+        "n_scales": None,  # textures_nb.multiscale.max_scale of the sample's smaller side
+        "wavelet": "db3",
+        "groups": None,  # every group of textures_nb.multiscale_torch.STAT_GROUPS
+        **_OPT_DEFAULTS,
+        "n_iter": 150,
     },
 }
 _MAX_SCALES = {1: 8, 2: 6}
@@ -328,10 +342,13 @@ class TextureSynthesis:
         zero-padded) convolutions, synthesis features circular padding, so that
         a non-periodic sample gives unbiased statistics and the synthesis tiles
         the plane.
-    loss : {"gram", "swd"}, default "gram"
-        Gram matrices (:class:`~textures_nb.networks.GramLoss`) or sliced
+    loss : {"gram", "swd", "multiscale"}, default "gram"
+        Gram matrices (:class:`~textures_nb.networks.GramLoss`), sliced
         Wasserstein distance (:class:`~textures_nb.networks.SlicedWassersteinLoss`,
-        new random directions at every iteration).
+        new random directions at every iteration) or multiscale statistics
+        (:class:`~textures_nb.multiscale_torch.MultiscaleLoss`; ``model`` is then
+        a :class:`~textures_nb.multiscale_torch.WaveletTransform` giving the
+        wavelet and the number of scales).
     size : int or tuple of int, optional
         Spatial size of the synthesis (samples or pixels); default: the
         target's. May be larger than the target.
@@ -342,6 +359,13 @@ class TextureSynthesis:
     marginal_weight : float, default 0
         Weight of a squared 1D Wasserstein term between the pixel marginals of
         synthesis and target (per channel); 0 disables it.
+    multiscale_weight : float, default 0
+        Weight of a :class:`~textures_nb.multiscale_torch.MultiscaleLoss` term
+        (wavelet log-moments, leaders, local cross-scale covariances) added to
+        a ``"gram"`` or ``"swd"`` loss; 0 disables it.
+    multiscale_options : dict, optional
+        ``n_scales``, ``wavelet``, ``groups`` of that term (defaults of
+        :class:`~textures_nb.multiscale_torch.MultiscaleLoss`).
     optimizer, lr, precondition
         Passed to :meth:`setup`.
     seed : int or numpy.random.Generator, default 0
@@ -395,11 +419,18 @@ class TextureSynthesis:
         n_directions: int | None = None,
         precondition: bool = True,
         progress: bool = True,
+        multiscale_weight: float = 0.0,
+        multiscale_options: dict[str, Any] | None = None,
     ) -> None:
         self.dim = _check_model(model)
         arr = self._read_target(target, model)
-        if loss not in ("gram", "swd"):
-            raise ValueError(f"`loss` must be 'gram' or 'swd', got {loss!r}.")
+        if loss not in ("gram", "swd", "multiscale"):
+            raise ValueError(f"`loss` must be 'gram', 'swd' or 'multiscale', got {loss!r}.")
+        if loss == "multiscale" and not isinstance(model, WaveletTransform):
+            raise TypeError(
+                "loss='multiscale' needs `model` to be a textures_nb.multiscale_torch."
+                f"WaveletTransform, got {type(model).__name__}."
+            )
         self.size = _check_size(size, arr.shape[2:], self.dim)
         _check_min_size(self.size, model.min_size, "size")
         self.spectrum_weight = check_in_range(
@@ -408,6 +439,10 @@ class TextureSynthesis:
         self.marginal_weight = check_in_range(
             marginal_weight, "marginal_weight", 0.0, math.inf, low_inclusive=True
         )
+        self.multiscale_weight = check_in_range(
+            multiscale_weight, "multiscale_weight", 0.0, math.inf, low_inclusive=True
+        )
+        self.multiscale_options = _check_multiscale_options(multiscale_options)
         self.seed = torch_seed(seed)
         self.device = _as_device(device)
         self.loss_name = loss
@@ -450,13 +485,32 @@ class TextureSynthesis:
         self.std = torch.as_tensor(std, dtype=torch.float32, device=self.device)
         self.target = torch.as_tensor((arr - mean) / std, dtype=torch.float32, device=self.device)
 
+    def _multiscale_loss(self, **options: Any) -> MultiscaleLoss:
+        try:
+            return MultiscaleLoss(self.target, dim=self.dim, **options).to(self.device)
+        except ValueError as exc:
+            raise ValueError(
+                f"`target` cannot give multiscale statistics: {exc} (or lower n_scales)"
+            ) from None
+
     def _build_losses(self, model: torch.nn.Module, n_directions: int | None) -> None:
         self.model = model.to(self.device).eval().requires_grad_(False)
+        self.multiscale_loss = (
+            self._multiscale_loss(**self.multiscale_options)
+            if self.multiscale_weight > 0 and self.loss_name != "multiscale"
+            else None
+        )
         if hasattr(self.model, "calibrate"):
             self.model.calibrate(self.target)
         with torch.no_grad():
             feats = self.model(self.target, periodic=False)
-        if self.loss_name == "gram":
+        if self.loss_name == "multiscale":
+            self.loss_function = self._multiscale_loss(
+                n_scales=model.n_scales,
+                wavelet=model.wavelet,
+                groups=self.multiscale_options.get("groups"),
+            )
+        elif self.loss_name == "gram":
             self.loss_function: torch.nn.Module = GramLoss(feats).to(self.device)
         else:
             self.loss_function = SlicedWassersteinLoss(
@@ -539,7 +593,12 @@ class TextureSynthesis:
 
     def objective(self, x: Tensor) -> Tensor:
         """Total loss of a standardised synthesis ``x`` of shape ``(1, C, *size)``."""
-        loss = self.loss_function(self.model(x, periodic=True))
+        if self.loss_name == "multiscale":
+            loss = self.loss_function(x)
+        else:
+            loss = self.loss_function(self.model(x, periodic=True))
+        if self.multiscale_loss is not None:
+            loss = loss + self.multiscale_weight * self.multiscale_loss(x)
         if self.spectrum_loss is not None:
             loss = loss + self.spectrum_weight * self.spectrum_loss(x)
         if self.marginal_weight > 0:
@@ -716,6 +775,19 @@ class TextureSynthesis:
             f"optimizer={self.optimizer_name!r}, "
             f"n_iter_done={self.n_iter_done}, model={type(self.model).__name__})"
         )
+
+
+def _check_multiscale_options(options) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"`multiscale_options` must be a dict, got {type(options).__name__}.")
+    unknown = sorted(set(options) - {"n_scales", "wavelet", "groups"})
+    if unknown:
+        raise ValueError(
+            f"unknown multiscale option(s) {unknown}; valid: ['groups', 'n_scales', 'wavelet']."
+        )
+    return {k: v for k, v in options.items() if v is not None}
 
 
 def _check_model(model) -> int:
@@ -1183,12 +1255,38 @@ def _random_model(job: _Job) -> torch.nn.Module:
     )
 
 
+def _wavelet_model(job: _Job) -> WaveletTransform:
+    wavelet = job.opts["wavelet"]
+    n_side = min(job.x.shape[1:])
+    if job.opts["n_scales"] is None:
+        job.opts["n_scales"] = default_scales(n_side, wavelet=wavelet, dim=job.dim)
+    if job.opts["n_scales"] < 2:
+        model = WaveletTransform(1, dim=job.dim, n_scales=2, wavelet=wavelet)
+        raise ValueError(
+            f"method='multiscale' needs a sample with at least 2 wavelet scales, got shape "
+            f"{job.user_shape}; use at least {model.min_size} samples per side "
+            f"({wavelet!r})."
+        )
+    model = WaveletTransform(
+        job.x.shape[0], dim=job.dim, n_scales=job.opts["n_scales"], wavelet=wavelet
+    )
+    _check_min_size(job.x.shape[1:], model.min_size, "target")
+    return model
+
+
 def _run_deep(job: _Job, method: str) -> _Output:
-    model = _vgg_model(job) if method == "vgg" else _random_model(job)
+    if method == "vgg":
+        model = _vgg_model(job)
+    elif method == "multiscale":
+        model = _wavelet_model(job)
+    else:
+        model = _random_model(job)
     synthesis = TextureSynthesis(
         job.x,
         model,
         loss="gram" if method == "vgg" else method,
+        multiscale_weight=job.opts.get("multiscale_weight", 0.0),
+        multiscale_options={"groups": job.opts.get("groups")},
         size=job.size,
         spectrum_weight=job.opts["spectrum_weight"],
         marginal_weight=job.opts["marginal_weight"],
@@ -1213,6 +1311,7 @@ _RUNNERS: dict[str, Callable[[_Job], _Output]] = {
     "phase": _run_phase,
     "iaaft": _run_iaaft,
     "ps": _run_ps,
+    "multiscale": functools.partial(_run_deep, method="multiscale"),
 }
 assert tuple(_RUNNERS) == METHODS
 

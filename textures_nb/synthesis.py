@@ -178,8 +178,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "n_scales": None,  # textures_nb.multiscale.max_scale of the sample's smaller side
         "wavelet": "db3",
         "groups": None,  # every group of textures_nb.multiscale_torch.STAT_GROUPS
+        "weights": None,  # 1 per group
         **_OPT_DEFAULTS,
-        "n_iter": 150,
+        "n_iter": 300,
     },
 }
 _MAX_SCALES = {1: 8, 2: 6}
@@ -509,6 +510,7 @@ class TextureSynthesis:
                 n_scales=model.n_scales,
                 wavelet=model.wavelet,
                 groups=self.multiscale_options.get("groups"),
+                weights=self.multiscale_options.get("weights"),
             )
         elif self.loss_name == "gram":
             self.loss_function: torch.nn.Module = GramLoss(feats).to(self.device)
@@ -782,10 +784,11 @@ def _check_multiscale_options(options) -> dict[str, Any]:
         return {}
     if not isinstance(options, dict):
         raise TypeError(f"`multiscale_options` must be a dict, got {type(options).__name__}.")
-    unknown = sorted(set(options) - {"n_scales", "wavelet", "groups"})
+    unknown = sorted(set(options) - {"n_scales", "wavelet", "groups", "weights"})
     if unknown:
         raise ValueError(
-            f"unknown multiscale option(s) {unknown}; valid: ['groups', 'n_scales', 'wavelet']."
+            f"unknown multiscale option(s) {unknown}; valid: ['groups', 'n_scales', "
+            "'wavelet', 'weights']."
         )
     return {k: v for k, v in options.items() if v is not None}
 
@@ -1286,7 +1289,7 @@ def _run_deep(job: _Job, method: str) -> _Output:
         model,
         loss="gram" if method == "vgg" else method,
         multiscale_weight=job.opts.get("multiscale_weight", 0.0),
-        multiscale_options={"groups": job.opts.get("groups")},
+        multiscale_options={"groups": job.opts.get("groups"), "weights": job.opts.get("weights")},
         size=job.size,
         spectrum_weight=job.opts["spectrum_weight"],
         marginal_weight=job.opts["marginal_weight"],

@@ -129,6 +129,7 @@ __all__ = [
     "statistics_table",
     "plot_syntheses",
     "plot_losses",
+    "plot_log_scale_diagrams",
     "preview_callback",
     "live_synthesis",
 ]
@@ -1802,6 +1803,118 @@ def plot_losses(results, *, title: str | None = "Loss per iteration"):
         legend={"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top"},
     )
     return fig
+
+
+def _windows(x: np.ndarray, n_windows: int) -> list[np.ndarray]:
+    """Disjoint windows of a signal (``n_windows`` pieces) or an image (quadrants when 4)."""
+    if x.ndim == 1:
+        return list(np.array_split(x, n_windows))
+    k = max(1, int(round(math.sqrt(n_windows))))
+    return [b for rows in np.array_split(x, k, axis=0) for b in np.array_split(rows, k, axis=1)]
+
+
+def plot_log_scale_diagrams(
+    sample,
+    results,
+    *,
+    scales: tuple[int, int] | None = None,
+    n_windows: int = 4,
+    title: str | None = "Log-scale diagrams of the wavelet leaders",
+):
+    """``C1(j)`` and ``C2(j)`` of the leaders of a sample and its syntheses, with a null band.
+
+    Parameters
+    ----------
+    sample : array_like, shape (T,) or (H, W)
+        The sample (one channel).
+    results : dict of str to SynthesisResult or ndarray
+        Syntheses by name.
+    scales : (int, int), optional
+        Scales shown (default: those of :func:`textures_nb.multiscale.log_cumulants`).
+    n_windows : int, default 4
+        The null band is the range of ``C_m(j)`` over ``n_windows`` disjoint
+        windows of the sample (quarters of a signal, quadrants of an image):
+        what a piece of the same texture gives, a guide to sampling noise
+        (wider than that of the whole sample, which has more coefficients).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels: ``C1(j)`` (slope ``c1``) and ``C2(j)`` (slope ``c2``)
+        against the scale ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal(4096).cumsum()
+    >>> fig = plot_log_scale_diagrams(x, {"copy": x}, scales=(3, 7))
+    >>> len(fig.data)
+    6
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from .multiscale import log_cumulants, max_scale
+
+    x = as_finite_array(sample, "sample", ndims=(1, 2))
+    check_positive_int(n_windows, "n_windows", minimum=2)
+    if not isinstance(results, dict):
+        raise TypeError(
+            f"`results` must be a dict name -> synthesis, got {type(results).__name__}."
+        )
+    ref = log_cumulants(x, scales=scales, n_cumul=2, n_boot=0)
+    j1, j2 = ref.scales
+    j = np.arange(j1, j2 + 1)
+    windows = _windows(x, n_windows)
+    # windows are smaller: their band stops at the coarsest scale they support
+    jw = min(j2, min(max_scale(min(w.shape), dim=x.ndim) for w in windows))
+    if jw <= j1:
+        raise ValueError(
+            f"`sample` of shape {x.shape} cut into {n_windows} windows leaves too few scales "
+            "for a null band; use a larger sample or n_windows=2."
+        )
+    win = [log_cumulants(w, scales=(j1, jw), n_cumul=2, n_boot=0).C for w in windows]
+    win = [c[:, j1 - 1 : jw] for c in win]
+    lo, hi = np.min(win, axis=0), np.max(win, axis=0)
+    jb = np.arange(j1, jw + 1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("C1(j)", "C2(j)"))
+    for m in (0, 1):
+        show = m == 0
+        fig.add_trace(
+            go.Scatter(
+                x=np.r_[jb, jb[::-1]], y=np.r_[hi[m], lo[m][::-1]], fill="toself",
+                line={"width": 0}, fillcolor="rgba(120,120,120,0.25)",
+                name=f"sample windows ({n_windows})", showlegend=show, legendgroup="band",
+            ),
+            row=1, col=m + 1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=j, y=ref.C[m, j1 - 1 : j2], mode="lines+markers", name="sample",
+                       line={"color": "black"}, showlegend=show, legendgroup="sample"),
+            row=1, col=m + 1,
+        )  # fmt: skip
+    for k, (name, res) in enumerate(results.items()):
+        y = getattr(res, "texture", res)
+        est = log_cumulants(as_finite_array(y, name, ndims=(x.ndim,)), scales=(j1, j2),
+                            n_cumul=2, n_boot=0)  # fmt: skip
+        for m in (0, 1):
+            fig.add_trace(
+                go.Scatter(x=j, y=est.C[m, j1 - 1 : j2], mode="lines+markers", name=name,
+                           showlegend=m == 0, legendgroup=name,
+                           line={"dash": "dash", "color": _COLOURS[k % len(_COLOURS)]}),
+                row=1, col=m + 1,
+            )  # fmt: skip
+    fig.update_xaxes(title="scale j")
+    fig.update_layout(
+        title=title, height=360, autosize=True,
+        legend={"x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom"},
+    )  # fmt: skip
+    return fig
+
+
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
 def _png(a: np.ndarray, width: int, dim: int) -> bytes:

@@ -798,3 +798,19 @@ def test_multiscale_fbf_invents_no_intermittency_and_bivariate_rho():
     res = synthesize(x, method="multiscale", dim=1, n_iter=150, progress=False)
     got = multichannel_log_cumulants(res.texture).pairs[(0, 1)].rho_mf
     assert abs(got - ref) < 0.25, (got, ref)
+
+
+def test_log_scale_diagrams_band_and_traces():
+    x = mrw(4096, 0.72, 0.2, seed=0)
+    fig = synthesis.plot_log_scale_diagrams(
+        x, {"copy": x, "noise": np.cumsum(np.ones(4096) + 0.1 * x)}
+    )
+    # band + sample per panel, then one trace per synthesis per panel
+    assert len(fig.data) == 2 * 2 + 2 * 2
+    # traces: band, sample (C1 panel), band, sample (C2 panel), then C1, C2 of each synthesis
+    assert np.allclose(fig.data[4].y, fig.data[1].y) and np.allclose(fig.data[5].y, fig.data[3].y)
+    assert not np.allclose(fig.data[7].y, fig.data[3].y)
+    band = fig.data[2].y
+    assert np.all(np.isfinite(band))
+    with pytest.raises(TypeError, match="results"):
+        synthesis.plot_log_scale_diagrams(x, [x])

@@ -43,6 +43,15 @@ Methods
     periodic component too.
 ``"ps"``
     Portilla & Simoncelli (2000) through plenoptic (grayscale images only).
+``"multiscale"``
+    Differentiable wavelet statistics (:mod:`textures_nb.multiscale_torch`):
+    per-scale log-moments, structure functions and wavelet-leader moments of a
+    db3 DWT, and covariances of ``ln |d|`` local in position across scales
+    (children against parent and grand-parent), orientations and channels, in
+    the spirit of scattering spectra (Morel et al., 2023). It keeps the
+    leaders' ``c2`` that ``"gram"`` loses (``benchmarks/results_synthesis.md``,
+    section 6); ``multiscale_weight=`` adds the same term to ``"gram"`` /
+    ``"swd"``.
 
 Optimiser
 ---------
@@ -1344,7 +1353,7 @@ def synthesize(
         the sample's per-channel mean and standard deviation (``"phase"``
         and ``"iaaft"``: the mean, and the standard deviation of the
         sample's periodic component, see below).
-    method : {"gram", "swd", "vgg", "phase", "iaaft", "ps"}, default "gram"
+    method : {"gram", "swd", "vgg", "phase", "iaaft", "ps", "multiscale"}, default "gram"
         See the module docstring. ``"gram"``: Gram matrices of a random
         multiscale network; multichannel samples keep cross-channel statistics
         (cross-Gram over every channel's features).
@@ -1379,7 +1388,9 @@ def synthesize(
           1D), ``n_filters`` (32), ``kernel_size`` (5), ``optimizer``
           ("lbfgs" or "adam"), ``lr``, ``spectrum_weight`` (0.1: binned log
           power spectrum term), ``marginal_weight`` (1.0: pixel-histogram
-          term), ``precondition`` (True); ``"swd"``: ``n_directions``. The
+          term), ``precondition`` (True), ``multiscale_weight`` (0: else
+          add :class:`~textures_nb.multiscale_torch.MultiscaleLoss` with
+          this weight); ``"swd"``: ``n_directions``. The
           band-pass network leaves the lowest frequencies and the histogram
           unconstrained; the two small terms pin them (without them, the
           spectral slope of fBf syntheses drifted by up to 0.2 and the
@@ -1411,6 +1422,11 @@ def synthesize(
           ``"iaaft"`` imposes ``p``'s sorted values. ``False`` randomises the
           sample as it is (for samples that are periodic already).
           ``"iaaft"``: ``n_iter`` (100).
+        - ``"multiscale"``: ``n_scales`` (None: ``multiscale.max_scale`` of
+          the sample's smaller side), ``wavelet`` ("db3"), ``groups`` (None:
+          all of ``multiscale_torch.STAT_GROUPS``), ``weights`` (None: 1 per
+          group), ``n_iter`` (300, chosen by measurement: BENCHMARKS.md), and
+          the optimiser options of ``"gram"``.
         - ``"ps"``: ``n_scales`` (4), ``n_orientations`` (4),
           ``spatial_corr_width`` (7), ``callback_every`` (1). Follows
           plenoptic's recipe for this model: ``Metamer`` with

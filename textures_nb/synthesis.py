@@ -1900,7 +1900,7 @@ def plot_log_scale_diagrams(
         show = m == 0
         fig.add_trace(
             go.Scatter(
-                x=np.r_[jb, jb[::-1]], y=np.r_[hi[m], lo[m][::-1]], fill="toself",
+                x=np.r_[jb, jb[::-1]], y=np.r_[hi[m], lo[m][::-1]], fill="toself", mode="lines",
                 line={"width": 0}, fillcolor="rgba(120,120,120,0.25)",
                 name=f"sample windows ({n_windows})", showlegend=show, legendgroup="band",
             ),
@@ -1924,8 +1924,8 @@ def plot_log_scale_diagrams(
             )  # fmt: skip
     fig.update_xaxes(title="scale j")
     fig.update_layout(
-        title=title, height=360, autosize=True,
-        legend={"x": 0.99, "y": 0.01, "xanchor": "right", "yanchor": "bottom"},
+        title=title, height=420, autosize=True,
+        legend={"orientation": "h", "x": 0.0, "y": -0.2, "xanchor": "left", "yanchor": "top"},
     )  # fmt: skip
     return fig
 

@@ -270,6 +270,9 @@ def main(argv=None) -> None:
     parser.add_argument("--width", type=int, default=None, help="study variant: DCGANConfig.width")
     parser.add_argument("--g-slope", type=float, default=None, help="study variant: g_slope")
     parser.add_argument("--real-label", type=float, default=None, help="study variant: real_label")
+    parser.add_argument(
+        "--multiscale-weight", type=float, default=None, help="study variant: multiscale_weight"
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -283,6 +286,8 @@ def main(argv=None) -> None:
             overrides["g_slope"] = args.g_slope
         if args.real_label is not None:
             overrides["real_label"] = args.real_label
+        if args.multiscale_weight is not None:
+            overrides["multiscale_weight"] = args.multiscale_weight
         name = STUDY + "".join(f"-{k}-{v}" for k, v in overrides.items())
         _write_section(name, study(args.minutes, args.workdir, **overrides))
     else:

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from textures_nb import networks, synthesis
-from textures_nb.multiscale import log_cumulants
-from textures_nb.processes import bivariate_mrw, fbf, fbm
+from textures_nb.multiscale import log_cumulants, multichannel_log_cumulants
+from textures_nb.processes import bivariate_mrw, fbf, fbm, mrw
 from textures_nb.synthesis import (
     TextureSynthesis,
     dominant_orientation,
@@ -717,3 +717,100 @@ def test_preview_callback_updates_widgets(dim, shape):
     first = image.value
     cb(2, x * 0 + np.arange(shape[-1]), 0.25)
     assert label.value.startswith("iteration 2") and image.value != first
+
+
+# --------------------------------------------------------------------------
+# method="multiscale" (issue 14): differentiable wavelet statistics
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "dim", "size"),
+    [
+        ((1024,), None, None),
+        ((1024,), None, 2048),
+        ((2, 1024), 1, None),
+        ((64, 64), None, (96, 80)),
+        ((2, 64, 64), None, None),
+    ],
+)
+def test_multiscale_layouts_and_larger_sizes(shape, dim, size):
+    x = np.random.default_rng(0).standard_normal(shape).cumsum(-1)
+    res = synthesize(x, method="multiscale", n_iter=3, size=size, dim=dim, progress=False)
+    spatial = shape[-1:] if (len(shape) == 1 or dim == 1) else shape[-2:]
+    if size is not None:
+        spatial = (size,) if isinstance(size, int) else size
+    assert res.texture.shape == shape[: len(shape) - len(spatial)] + tuple(spatial)
+    assert np.isfinite(res.texture).all() and res.losses[-1] < res.losses[0]
+    # gram with the multiscale term adds it to its loss
+    both = synthesize(x, n_iter=2, size=size, dim=dim, multiscale_weight=1.0, progress=False)
+    plain = synthesize(x, n_iter=2, size=size, dim=dim, progress=False)
+    assert both.losses[0] > plain.losses[0]
+
+
+def test_multiscale_same_seed_same_bits_and_bad_input():
+    x = np.random.default_rng(1).standard_normal(1024).cumsum()
+    a = synthesize(x, method="multiscale", n_iter=3, seed=5, progress=False).texture
+    b = synthesize(x, method="multiscale", n_iter=3, seed=5, progress=False).texture
+    c = synthesize(x, method="multiscale", n_iter=3, seed=6, progress=False).texture
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    bad = x.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="target"):
+        synthesize(bad, method="multiscale", progress=False)
+    with pytest.raises(ValueError, match="samples per side"):
+        synthesize(x[:40], method="multiscale", progress=False)
+    with pytest.raises(ValueError, match="receptive field|samples per side"):
+        synthesize(x[:200], method="multiscale", n_scales=6, progress=False)
+    with pytest.raises(ValueError, match="unknown statistic"):
+        synthesize(x, method="multiscale", groups=("energy", "bogus"), progress=False)
+    with pytest.raises(ValueError, match="multiscale_weight"):
+        synthesize(x, multiscale_weight=-1.0, progress=False)
+
+
+@pytest.mark.slow
+def test_multiscale_keeps_mrw_intermittency_1d():
+    """Mean over 3 seeds: c2 of the sample kept (gram loses it), c1 close."""
+    gaps_c1, gaps_c2, c2_sample = [], [], []
+    for seed in SEEDS:
+        x = mrw(4096, 0.72, 0.25, seed=seed)
+        ref = log_cumulants(x)
+        res = synthesize(x, method="multiscale", n_iter=150, seed=seed, progress=False)
+        est = log_cumulants(res.texture)
+        gaps_c1.append(est.c1 - ref.c1)
+        gaps_c2.append(est.c2 - ref.c2)
+        c2_sample.append(ref.c2)
+    assert abs(np.mean(gaps_c1)) < 0.05, gaps_c1
+    assert abs(np.mean(gaps_c2)) < 0.03, gaps_c2
+    assert np.mean(c2_sample) < -0.04  # the sample is clearly multifractal
+
+
+@pytest.mark.slow
+def test_multiscale_fbf_invents_no_intermittency_and_bivariate_rho():
+    c2 = []
+    for seed in SEEDS[:2]:
+        x = fbf((128, 128), 0.7, seed=seed)
+        res = synthesize(x, method="multiscale", n_iter=100, seed=seed, progress=False)
+        c2.append(log_cumulants(res.texture).c2)
+    assert abs(np.mean(c2)) < 0.03, c2
+    x = bivariate_mrw(4096, 0.72, 0.25, rho_omega=0.8, seed=0)
+    ref = multichannel_log_cumulants(x).pairs[(0, 1)].rho_mf
+    res = synthesize(x, method="multiscale", dim=1, n_iter=150, progress=False)
+    got = multichannel_log_cumulants(res.texture).pairs[(0, 1)].rho_mf
+    assert abs(got - ref) < 0.25, (got, ref)
+
+
+def test_log_scale_diagrams_band_and_traces():
+    x = mrw(4096, 0.72, 0.2, seed=0)
+    fig = synthesis.plot_log_scale_diagrams(
+        x, {"copy": x, "noise": np.cumsum(np.ones(4096) + 0.1 * x)}
+    )
+    # band + sample per panel, then one trace per synthesis per panel
+    assert len(fig.data) == 2 * 2 + 2 * 2
+    # traces: band, sample (C1 panel), band, sample (C2 panel), then C1, C2 of each synthesis
+    assert np.allclose(fig.data[4].y, fig.data[1].y) and np.allclose(fig.data[5].y, fig.data[3].y)
+    assert not np.allclose(fig.data[7].y, fig.data[3].y)
+    band = fig.data[2].y
+    assert np.all(np.isfinite(band))
+    with pytest.raises(TypeError, match="results"):
+        synthesis.plot_log_scale_diagrams(x, [x])

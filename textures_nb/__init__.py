@@ -56,6 +56,7 @@ _SUBMODULES = {
     "oversampling",
     "paper",
     "spacetime",
+    "multiscale_torch",
 }
 
 # functions re-exported at the top level: name -> module holding them

@@ -69,6 +69,7 @@ from ._checks import (
     torch_seed,
 )
 from ._shared.progress import tqdm
+from .multiscale_torch import MultiscaleLoss
 
 __all__ = [
     "DCGANConfig",
@@ -145,6 +146,14 @@ class DCGANConfig:
         label smoothing (Salimans et al. 2016): the discriminator cannot push
         its real logits to infinity, so it does not saturate and the generator
         keeps a gradient. 1.0 is the original DCGAN.
+    multiscale_weight : float, default 0
+        Weight of a feature-matching term added to the generator loss: the
+        squared distance between the multiscale statistics of the generated
+        batch and those of the whole training set (wavelet log-moments,
+        leaders, local cross-scale and cross-channel covariances, pooled over
+        the batch; :class:`textures_nb.multiscale_torch.MultiscaleLoss`, valid
+        borders). Recorded per step as ``losses["loss_multiscale"]``. 0
+        disables it (the plain DCGAN).
 
     Examples
     --------
@@ -169,6 +178,7 @@ class DCGANConfig:
     g_norm: str = "batch"
     g_slope: float = 0.2
     real_label: float = 0.9
+    multiscale_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.dim not in (1, 2) or isinstance(self.dim, bool):
@@ -184,6 +194,9 @@ class DCGANConfig:
             raise ValueError(f"`g_norm` must be 'batch' or 'pixel', got {self.g_norm!r}.")
         check_in_range(self.g_slope, "g_slope", 0.0, 1.0, low_inclusive=True)
         check_in_range(self.real_label, "real_label", 0.5, 1.0, high_inclusive=True)
+        check_in_range(
+            self.multiscale_weight, "multiscale_weight", 0.0, math.inf, low_inclusive=True
+        )
         check_in_range(self.lr_g, "lr_g", 0.0, 1.0)
         check_in_range(self.lr_d, "lr_d", 0.0, 1.0)
         try:
@@ -556,7 +569,9 @@ class GANRun:
         One entry per training step: ``"step"`` (1-based), ``"loss_g"``
         (non-saturating generator loss), ``"loss_d"`` (discriminator binary
         cross-entropy, real + fake), ``"d_real"`` and ``"d_fake"`` (mean
-        discriminator probability on real and generated batches).
+        discriminator probability on real and generated batches); with
+        ``config.multiscale_weight > 0`` also ``"loss_multiscale"`` (the
+        unweighted multiscale feature-matching term of the generator).
     seconds : float
         Wall-clock training time, summed over resumed sessions.
     config : DCGANConfig
@@ -934,7 +949,13 @@ class _Trainer:
         )
         self.steps_per_epoch = self.n // config.batch_size
         self.total = config.epochs * self.steps_per_epoch
-        self.record: dict[str, list[float]] = {k: [] for k in _LOSS_KEYS}
+        self.keys = _LOSS_KEYS + (("loss_multiscale",) if config.multiscale_weight > 0 else ())
+        self.record: dict[str, list[float]] = {k: [] for k in self.keys}
+        self.multiscale = (
+            MultiscaleLoss(self.data, dim=config.dim, periodic=False).to(device)
+            if config.multiscale_weight > 0
+            else None
+        )
         self.step, self.seconds = 0, 0.0
         self._order: Tensor | None = None
         b = config.batch_size
@@ -964,7 +985,7 @@ class _Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.noise.set_state(state["rng_noise"])
-        self.record = {k: list(v) for k, v in state["losses"].items() if k in _LOSS_KEYS}
+        self.record = {k: list(v) for k, v in state["losses"].items() if k in self.keys}
         self.step, self.seconds = int(state["step"]), float(state["seconds"])
 
     # -- one step -----------------------------------------------------------
@@ -986,7 +1007,13 @@ class _Trainer:
         # generator step, non-saturating loss
         self.opt_g.zero_grad(set_to_none=True)
         loss_g = self._bce(self.d(fake), self._ones)
-        loss_g.backward()
+        extra = ()
+        if self.multiscale is not None:
+            loss_ms = self.multiscale(fake)
+            (loss_g + self.config.multiscale_weight * loss_ms).backward()
+            extra = (loss_ms.item(),)
+        else:
+            loss_g.backward()
         self.opt_g.step()
         self.step += 1
         values = (
@@ -994,8 +1021,9 @@ class _Trainer:
             loss_d.item(),
             torch.sigmoid(logit_real).mean().item(),
             torch.sigmoid(logit_fake).mean().item(),
+            *extra,
         )
-        for key, val in zip(_LOSS_KEYS, values, strict=True):
+        for key, val in zip(self.keys, values, strict=True):
             self.record[key].append(val)
 
     def preview(self) -> np.ndarray:

@@ -43,6 +43,15 @@ Methods
     periodic component too.
 ``"ps"``
     Portilla & Simoncelli (2000) through plenoptic (grayscale images only).
+``"multiscale"``
+    Differentiable wavelet statistics (:mod:`textures_nb.multiscale_torch`):
+    per-scale log-moments, structure functions and wavelet-leader moments of a
+    db3 DWT, and covariances of ``ln |d|`` local in position across scales
+    (children against parent and grand-parent), orientations and channels, in
+    the spirit of scattering spectra (Morel et al., 2023). It keeps the
+    leaders' ``c2`` that ``"gram"`` loses (``benchmarks/results_synthesis.md``,
+    section 6); ``multiscale_weight=`` adds the same term to ``"gram"`` /
+    ``"swd"``.
 
 Optimiser
 ---------
@@ -103,6 +112,7 @@ from ._shared.display import png_bytes
 from ._shared.layout import Layout, to_internal
 from ._shared.progress import tqdm
 from ._shared.spectral import band_index, binned_mean, hann, radius_angle
+from .multiscale_torch import MultiscaleLoss, WaveletTransform, default_scales
 from .networks import (
     VGG19,
     GramLoss,
@@ -128,12 +138,13 @@ __all__ = [
     "statistics_table",
     "plot_syntheses",
     "plot_losses",
+    "plot_log_scale_diagrams",
     "preview_callback",
     "live_synthesis",
 ]
 
 #: Methods understood by :func:`synthesize`.
-METHODS = ("gram", "swd", "vgg", "phase", "iaaft", "ps")
+METHODS = ("gram", "swd", "vgg", "phase", "iaaft", "ps", "multiscale")
 
 _NET_DEFAULTS: dict[str, Any] = {
     "n_scales": None,  # as many as the sample allows, up to _MAX_SCALES[dim]
@@ -148,8 +159,14 @@ _OPT_DEFAULTS: dict[str, Any] = {
     "precondition": True,
 }
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "gram": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "n_iter": 150},
-    "swd": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "n_directions": None, "n_iter": 150},
+    "gram": {**_NET_DEFAULTS, **_OPT_DEFAULTS, "multiscale_weight": 0.0, "n_iter": 150},
+    "swd": {
+        **_NET_DEFAULTS,
+        **_OPT_DEFAULTS,
+        "multiscale_weight": 0.0,
+        "n_directions": None,
+        "n_iter": 150,
+    },
     "vgg": {
         "weights": None,
         "width": 1.0,
@@ -166,6 +183,14 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "spatial_corr_width": 7,
         "callback_every": 1,
         "n_iter": 20,
+    },
+    "multiscale": {
+        "n_scales": None,  # textures_nb.multiscale.max_scale of the sample's smaller side
+        "wavelet": "db3",
+        "groups": None,  # every group of textures_nb.multiscale_torch.STAT_GROUPS
+        "weights": None,  # 1 per group
+        **_OPT_DEFAULTS,
+        "n_iter": 300,
     },
 }
 _MAX_SCALES = {1: 8, 2: 6}
@@ -328,10 +353,13 @@ class TextureSynthesis:
         zero-padded) convolutions, synthesis features circular padding, so that
         a non-periodic sample gives unbiased statistics and the synthesis tiles
         the plane.
-    loss : {"gram", "swd"}, default "gram"
-        Gram matrices (:class:`~textures_nb.networks.GramLoss`) or sliced
+    loss : {"gram", "swd", "multiscale"}, default "gram"
+        Gram matrices (:class:`~textures_nb.networks.GramLoss`), sliced
         Wasserstein distance (:class:`~textures_nb.networks.SlicedWassersteinLoss`,
-        new random directions at every iteration).
+        new random directions at every iteration) or multiscale statistics
+        (:class:`~textures_nb.multiscale_torch.MultiscaleLoss`; ``model`` is then
+        a :class:`~textures_nb.multiscale_torch.WaveletTransform` giving the
+        wavelet and the number of scales).
     size : int or tuple of int, optional
         Spatial size of the synthesis (samples or pixels); default: the
         target's. May be larger than the target.
@@ -342,6 +370,13 @@ class TextureSynthesis:
     marginal_weight : float, default 0
         Weight of a squared 1D Wasserstein term between the pixel marginals of
         synthesis and target (per channel); 0 disables it.
+    multiscale_weight : float, default 0
+        Weight of a :class:`~textures_nb.multiscale_torch.MultiscaleLoss` term
+        (wavelet log-moments, leaders, local cross-scale covariances) added to
+        a ``"gram"`` or ``"swd"`` loss; 0 disables it.
+    multiscale_options : dict, optional
+        ``n_scales``, ``wavelet``, ``groups`` of that term (defaults of
+        :class:`~textures_nb.multiscale_torch.MultiscaleLoss`).
     optimizer, lr, precondition
         Passed to :meth:`setup`.
     seed : int or numpy.random.Generator, default 0
@@ -395,11 +430,18 @@ class TextureSynthesis:
         n_directions: int | None = None,
         precondition: bool = True,
         progress: bool = True,
+        multiscale_weight: float = 0.0,
+        multiscale_options: dict[str, Any] | None = None,
     ) -> None:
         self.dim = _check_model(model)
         arr = self._read_target(target, model)
-        if loss not in ("gram", "swd"):
-            raise ValueError(f"`loss` must be 'gram' or 'swd', got {loss!r}.")
+        if loss not in ("gram", "swd", "multiscale"):
+            raise ValueError(f"`loss` must be 'gram', 'swd' or 'multiscale', got {loss!r}.")
+        if loss == "multiscale" and not isinstance(model, WaveletTransform):
+            raise TypeError(
+                "loss='multiscale' needs `model` to be a textures_nb.multiscale_torch."
+                f"WaveletTransform, got {type(model).__name__}."
+            )
         self.size = _check_size(size, arr.shape[2:], self.dim)
         _check_min_size(self.size, model.min_size, "size")
         self.spectrum_weight = check_in_range(
@@ -408,6 +450,10 @@ class TextureSynthesis:
         self.marginal_weight = check_in_range(
             marginal_weight, "marginal_weight", 0.0, math.inf, low_inclusive=True
         )
+        self.multiscale_weight = check_in_range(
+            multiscale_weight, "multiscale_weight", 0.0, math.inf, low_inclusive=True
+        )
+        self.multiscale_options = _check_multiscale_options(multiscale_options)
         self.seed = torch_seed(seed)
         self.device = _as_device(device)
         self.loss_name = loss
@@ -450,13 +496,33 @@ class TextureSynthesis:
         self.std = torch.as_tensor(std, dtype=torch.float32, device=self.device)
         self.target = torch.as_tensor((arr - mean) / std, dtype=torch.float32, device=self.device)
 
+    def _multiscale_loss(self, **options: Any) -> MultiscaleLoss:
+        try:
+            return MultiscaleLoss(self.target, dim=self.dim, **options).to(self.device)
+        except ValueError as exc:
+            raise ValueError(
+                f"`target` cannot give multiscale statistics: {exc} (or lower n_scales)"
+            ) from None
+
     def _build_losses(self, model: torch.nn.Module, n_directions: int | None) -> None:
         self.model = model.to(self.device).eval().requires_grad_(False)
+        self.multiscale_loss = (
+            self._multiscale_loss(**self.multiscale_options)
+            if self.multiscale_weight > 0 and self.loss_name != "multiscale"
+            else None
+        )
         if hasattr(self.model, "calibrate"):
             self.model.calibrate(self.target)
         with torch.no_grad():
             feats = self.model(self.target, periodic=False)
-        if self.loss_name == "gram":
+        if self.loss_name == "multiscale":
+            self.loss_function = self._multiscale_loss(
+                n_scales=model.n_scales,
+                wavelet=model.wavelet,
+                groups=self.multiscale_options.get("groups"),
+                weights=self.multiscale_options.get("weights"),
+            )
+        elif self.loss_name == "gram":
             self.loss_function: torch.nn.Module = GramLoss(feats).to(self.device)
         else:
             self.loss_function = SlicedWassersteinLoss(
@@ -539,7 +605,12 @@ class TextureSynthesis:
 
     def objective(self, x: Tensor) -> Tensor:
         """Total loss of a standardised synthesis ``x`` of shape ``(1, C, *size)``."""
-        loss = self.loss_function(self.model(x, periodic=True))
+        if self.loss_name == "multiscale":
+            loss = self.loss_function(x)
+        else:
+            loss = self.loss_function(self.model(x, periodic=True))
+        if self.multiscale_loss is not None:
+            loss = loss + self.multiscale_weight * self.multiscale_loss(x)
         if self.spectrum_loss is not None:
             loss = loss + self.spectrum_weight * self.spectrum_loss(x)
         if self.marginal_weight > 0:
@@ -716,6 +787,20 @@ class TextureSynthesis:
             f"optimizer={self.optimizer_name!r}, "
             f"n_iter_done={self.n_iter_done}, model={type(self.model).__name__})"
         )
+
+
+def _check_multiscale_options(options) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"`multiscale_options` must be a dict, got {type(options).__name__}.")
+    unknown = sorted(set(options) - {"n_scales", "wavelet", "groups", "weights"})
+    if unknown:
+        raise ValueError(
+            f"unknown multiscale option(s) {unknown}; valid: ['groups', 'n_scales', "
+            "'wavelet', 'weights']."
+        )
+    return {k: v for k, v in options.items() if v is not None}
 
 
 def _check_model(model) -> int:
@@ -1183,12 +1268,38 @@ def _random_model(job: _Job) -> torch.nn.Module:
     )
 
 
+def _wavelet_model(job: _Job) -> WaveletTransform:
+    wavelet = job.opts["wavelet"]
+    n_side = min(job.x.shape[1:])
+    if job.opts["n_scales"] is None:
+        job.opts["n_scales"] = default_scales(n_side, wavelet=wavelet, dim=job.dim)
+    if job.opts["n_scales"] < 2:
+        model = WaveletTransform(1, dim=job.dim, n_scales=2, wavelet=wavelet)
+        raise ValueError(
+            f"method='multiscale' needs a sample with at least 2 wavelet scales, got shape "
+            f"{job.user_shape}; use at least {model.min_size} samples per side "
+            f"({wavelet!r})."
+        )
+    model = WaveletTransform(
+        job.x.shape[0], dim=job.dim, n_scales=job.opts["n_scales"], wavelet=wavelet
+    )
+    _check_min_size(job.x.shape[1:], model.min_size, "target")
+    return model
+
+
 def _run_deep(job: _Job, method: str) -> _Output:
-    model = _vgg_model(job) if method == "vgg" else _random_model(job)
+    if method == "vgg":
+        model = _vgg_model(job)
+    elif method == "multiscale":
+        model = _wavelet_model(job)
+    else:
+        model = _random_model(job)
     synthesis = TextureSynthesis(
         job.x,
         model,
         loss="gram" if method == "vgg" else method,
+        multiscale_weight=job.opts.get("multiscale_weight", 0.0),
+        multiscale_options={"groups": job.opts.get("groups"), "weights": job.opts.get("weights")},
         size=job.size,
         spectrum_weight=job.opts["spectrum_weight"],
         marginal_weight=job.opts["marginal_weight"],
@@ -1213,6 +1324,7 @@ _RUNNERS: dict[str, Callable[[_Job], _Output]] = {
     "phase": _run_phase,
     "iaaft": _run_iaaft,
     "ps": _run_ps,
+    "multiscale": functools.partial(_run_deep, method="multiscale"),
 }
 assert tuple(_RUNNERS) == METHODS
 
@@ -1241,7 +1353,7 @@ def synthesize(
         the sample's per-channel mean and standard deviation (``"phase"``
         and ``"iaaft"``: the mean, and the standard deviation of the
         sample's periodic component, see below).
-    method : {"gram", "swd", "vgg", "phase", "iaaft", "ps"}, default "gram"
+    method : {"gram", "swd", "vgg", "phase", "iaaft", "ps", "multiscale"}, default "gram"
         See the module docstring. ``"gram"``: Gram matrices of a random
         multiscale network; multichannel samples keep cross-channel statistics
         (cross-Gram over every channel's features).
@@ -1278,7 +1390,9 @@ def synthesize(
           1D), ``n_filters`` (32), ``kernel_size`` (5), ``optimizer``
           ("lbfgs" or "adam"), ``lr``, ``spectrum_weight`` (0.1: binned log
           power spectrum term), ``marginal_weight`` (1.0: pixel-histogram
-          term), ``precondition`` (True); ``"swd"``: ``n_directions``. The
+          term), ``precondition`` (True), ``multiscale_weight`` (0: else
+          add :class:`~textures_nb.multiscale_torch.MultiscaleLoss` with
+          this weight); ``"swd"``: ``n_directions``. The
           band-pass network leaves the lowest frequencies and the histogram
           unconstrained; the two small terms pin them (without them, the
           spectral slope of fBf syntheses drifted by up to 0.2 and the
@@ -1310,6 +1424,11 @@ def synthesize(
           ``"iaaft"`` imposes ``p``'s sorted values. ``False`` randomises the
           sample as it is (for samples that are periodic already).
           ``"iaaft"``: ``n_iter`` (100).
+        - ``"multiscale"``: ``n_scales`` (None: ``multiscale.max_scale`` of
+          the sample's smaller side), ``wavelet`` ("db3"), ``groups`` (None:
+          all of ``multiscale_torch.STAT_GROUPS``), ``weights`` (None: 1 per
+          group), ``n_iter`` (300, chosen by measurement: BENCHMARKS.md), and
+          the optimiser options of ``"gram"``.
         - ``"ps"``: ``n_scales`` (4), ``n_orientations`` (4),
           ``spatial_corr_width`` (7), ``callback_every`` (1). Follows
           plenoptic's recipe for this model: ``Metamer`` with
@@ -1712,6 +1831,118 @@ def plot_losses(results, *, title: str | None = "Loss per iteration"):
         legend={"x": 0.99, "y": 0.99, "xanchor": "right", "yanchor": "top"},
     )
     return fig
+
+
+def _windows(x: np.ndarray, n_windows: int) -> list[np.ndarray]:
+    """Disjoint windows of a signal (``n_windows`` pieces) or an image (quadrants when 4)."""
+    if x.ndim == 1:
+        return list(np.array_split(x, n_windows))
+    k = max(1, int(round(math.sqrt(n_windows))))
+    return [b for rows in np.array_split(x, k, axis=0) for b in np.array_split(rows, k, axis=1)]
+
+
+def plot_log_scale_diagrams(
+    sample,
+    results,
+    *,
+    scales: tuple[int, int] | None = None,
+    n_windows: int = 4,
+    title: str | None = "Log-scale diagrams of the wavelet leaders",
+):
+    """``C1(j)`` and ``C2(j)`` of the leaders of a sample and its syntheses, with a null band.
+
+    Parameters
+    ----------
+    sample : array_like, shape (T,) or (H, W)
+        The sample (one channel).
+    results : dict of str to SynthesisResult or ndarray
+        Syntheses by name.
+    scales : (int, int), optional
+        Scales shown (default: those of :func:`textures_nb.multiscale.log_cumulants`).
+    n_windows : int, default 4
+        The null band is the range of ``C_m(j)`` over ``n_windows`` disjoint
+        windows of the sample (quarters of a signal, quadrants of an image):
+        what a piece of the same texture gives, a guide to sampling noise
+        (wider than that of the whole sample, which has more coefficients).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels: ``C1(j)`` (slope ``c1``) and ``C2(j)`` (slope ``c2``)
+        against the scale ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).standard_normal(4096).cumsum()
+    >>> fig = plot_log_scale_diagrams(x, {"copy": x}, scales=(3, 7))
+    >>> len(fig.data)
+    6
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from .multiscale import log_cumulants, max_scale
+
+    x = as_finite_array(sample, "sample", ndims=(1, 2))
+    check_positive_int(n_windows, "n_windows", minimum=2)
+    if not isinstance(results, dict):
+        raise TypeError(
+            f"`results` must be a dict name -> synthesis, got {type(results).__name__}."
+        )
+    ref = log_cumulants(x, scales=scales, n_cumul=2, n_boot=0)
+    j1, j2 = ref.scales
+    j = np.arange(j1, j2 + 1)
+    windows = _windows(x, n_windows)
+    # windows are smaller: their band stops at the coarsest scale they support
+    jw = min(j2, min(max_scale(min(w.shape), dim=x.ndim) for w in windows))
+    if jw <= j1:
+        raise ValueError(
+            f"`sample` of shape {x.shape} cut into {n_windows} windows leaves too few scales "
+            "for a null band; use a larger sample or n_windows=2."
+        )
+    win = [log_cumulants(w, scales=(j1, jw), n_cumul=2, n_boot=0).C for w in windows]
+    win = [c[:, j1 - 1 : jw] for c in win]
+    lo, hi = np.min(win, axis=0), np.max(win, axis=0)
+    jb = np.arange(j1, jw + 1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("C1(j)", "C2(j)"))
+    for m in (0, 1):
+        show = m == 0
+        fig.add_trace(
+            go.Scatter(
+                x=np.r_[jb, jb[::-1]], y=np.r_[hi[m], lo[m][::-1]], fill="toself", mode="lines",
+                line={"width": 0}, fillcolor="rgba(120,120,120,0.25)",
+                name=f"sample windows ({n_windows})", showlegend=show, legendgroup="band",
+            ),
+            row=1, col=m + 1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=j, y=ref.C[m, j1 - 1 : j2], mode="lines+markers", name="sample",
+                       line={"color": "black"}, showlegend=show, legendgroup="sample"),
+            row=1, col=m + 1,
+        )  # fmt: skip
+    for k, (name, res) in enumerate(results.items()):
+        y = getattr(res, "texture", res)
+        est = log_cumulants(as_finite_array(y, name, ndims=(x.ndim,)), scales=(j1, j2),
+                            n_cumul=2, n_boot=0)  # fmt: skip
+        for m in (0, 1):
+            fig.add_trace(
+                go.Scatter(x=j, y=est.C[m, j1 - 1 : j2], mode="lines+markers", name=name,
+                           showlegend=m == 0, legendgroup=name,
+                           line={"dash": "dash", "color": _COLOURS[k % len(_COLOURS)]}),
+                row=1, col=m + 1,
+            )  # fmt: skip
+    fig.update_xaxes(title="scale j")
+    fig.update_layout(
+        title=title, height=420, autosize=True,
+        legend={"orientation": "h", "x": 0.0, "y": -0.2, "xanchor": "left", "yanchor": "top"},
+    )  # fmt: skip
+    return fig
+
+
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
 def _png(a: np.ndarray, width: int, dim: int) -> bytes:

@@ -584,7 +584,7 @@ class GramLoss(nn.Module):
     >>> from textures_nb.networks import GramLoss
     >>> target = [torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(0))]
     >>> loss = GramLoss(target)
-    >>> round(float(loss(target)), 3), round(float(loss([2 * target[0]])), 3)  # Gram x 4: (4 - 1)**2
+    >>> round(float(loss(target)), 3), round(float(loss([2 * target[0]])), 3)  # G x 4: 3**2
     (0.0, 9.0)
     """
 

@@ -555,6 +555,10 @@ def prepare(app) -> None:
     modules, aliases = public_modules()
     _write_if_changed(src / "api" / "index.rst", api_index(modules, aliases))
     _write_if_changed(gen / "references.md", references_page(app, notebooks, modules))
+    # Sphinx listed the source files before this hook ran: on a fresh clone
+    # api/index.rst did not exist yet, and autosummary (next) generates stubs only
+    # for listed files. List them again.
+    app.env.find_files(app.config, app.builder)
 
 
 def _import_object(name: str):

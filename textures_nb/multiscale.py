@@ -151,7 +151,7 @@ def max_scale(n: int, *, wavelet: str = "db3", dim: int = 1, ndim: int | None = 
     Examples
     --------
     >>> from textures_nb.multiscale import max_scale
-    >>> max_scale(4096), max_scale(256, ndim=2)
+    >>> max_scale(4096), max_scale(256, dim=2)
     (8, 5)
     """
     if ndim is not None:
@@ -625,6 +625,11 @@ class LogCumulants:
 
     Examples
     --------
+    The log-cumulants are the slopes of the cumulants of the log-leaders against
+    the scale, :math:`C_m(j) = c_m^0 + c_m \\ln 2^j` for :math:`j_1 \\le j \\le j_2`;
+    for a multifractal random walk :math:`c_1 \\approx H + \\lambda^2 / 2` and
+    :math:`c_2 = -\\lambda^2`:
+
     >>> from textures_nb.processes import mrw
     >>> from textures_nb.multiscale import log_cumulants
     >>> lc = log_cumulants(mrw(4096, 0.7, 0.2, seed=0), scales=(2, 7))
@@ -1056,8 +1061,12 @@ def structure_functions(
     --------
     >>> from textures_nb.processes import fbm
     >>> from textures_nb.multiscale import structure_functions
+
+    For a fractional Brownian motion of Hurst index :math:`H`,
+    :math:`\\zeta(q) = q H`:
+
     >>> sf = structure_functions(fbm(2**14, 0.7, seed=0), q=(1.0, 2.0), scales=(3, 9))
-    >>> [round(float(z), 1) for z in sf.zeta]  # zeta(q) = q H for fBm with H = 0.7
+    >>> [round(float(z), 1) for z in sf.zeta]
     [0.7, 1.4]
     """
     arr = _as_signal_or_image(x)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import html
 import importlib
 import json
-import os
 import pkgutil
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -62,19 +60,13 @@ def _conf_value(name: str):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    warnings = out / "warnings.log"
-    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    cmd = [
-        sys.executable, "-m", "sphinx", "-b", "html", "-q", "--keep-going",
-        "-d", str(out / "doctrees"), "-w", str(warnings), str(DOCS), str(out / "html"),
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def site():
+    """The site as ``make docs`` builds it (docs/_build/html), every page re-read so
+    that the warnings log is complete; the browser suite then reuses it."""
+    html_dir, warnings = textures_docs.build_site(ROOT, fresh=True)
     # one entry per warning (a warning may span lines)
     entries = re.split(r"\n(?=/|WARNING:)", warnings.read_text().strip())
-    return out / "html", [e for e in entries if e]
+    return html_dir, [e for e in entries if e]
 
 
 def _executed(nb_path: Path) -> Path:

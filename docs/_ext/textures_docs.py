@@ -32,6 +32,7 @@ import pkgutil
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -143,6 +144,57 @@ def find_executed(
         candidates += [d / source.name, *d.glob(f"*/{source.name}")]
     valid = [p for p in candidates if p.is_file() and _is_valid_run(source_nb, p, allow_errors)]
     return max(valid, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def build_command(root: Path, *, fresh: bool = False) -> list[str]:
+    """The command of ``make docs``: ``docs/`` -> ``docs/_build/html``, warnings in
+    ``docs/_build/warnings.log``; ``fresh`` re-reads every page (``-E``), so that
+    the warnings log lists the warnings of the whole site, not only of changed pages."""
+    build = Path(root) / "docs" / "_build"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "--keep-going"]
+    cmd += ["-E"] if fresh else []
+    cmd += ["-w", str(build / "warnings.log"), str(Path(root) / "docs"), str(build / "html")]
+    return cmd
+
+
+def _site_sources(root: Path):
+    root = Path(root)
+    generated = {"_build", "_generated", "api", "notebooks"}  # written by the build
+    for p in (root / "docs").rglob("*"):
+        if p.is_file() and p.relative_to(root / "docs").parts[0] not in generated:
+            yield p
+    yield from (root / "notebooks").glob("*.ipynb")
+    yield from (root / PACKAGE).rglob("*.py")
+    yield from [root / "BENCHMARKS.md", root / "README.md"]
+
+
+def site_is_current(root: Path) -> bool:
+    """Whether ``docs/_build/html`` was built after every source of the site changed
+    (docs/, the notebooks, the package, BENCHMARKS.md, README.md)."""
+    index = Path(root) / "docs" / "_build" / "html" / "index.html"
+    if not index.is_file():
+        return False
+    newest = max((p.stat().st_mtime for p in _site_sources(root) if p.exists()), default=0.0)
+    return index.stat().st_mtime > newest
+
+
+def build_site(root: Path, *, fresh: bool = False, timeout: float = 1500) -> tuple[Path, Path]:
+    """Build the site as ``make docs`` does; return ``(html dir, warnings log)``.
+
+    Used by the tests (tests/test_docs.py builds it fresh, the browser suite reuses
+    it when :func:`site_is_current`). Raises RuntimeError with Sphinx's output if
+    the build fails."""
+    root = Path(root)
+    (root / "docs" / "_build").mkdir(parents=True, exist_ok=True)
+    threads = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {**threads, **os.environ, "TQDM_DISABLE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    cmd = build_command(root, fresh=fresh)
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    build = root / "docs" / "_build"
+    return build / "html", build / "warnings.log"
 
 
 def package_mtime() -> float:

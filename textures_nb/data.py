@@ -60,6 +60,13 @@ class TextureDatabase:
     sources : list of str
         Where each class comes from (e.g. ``"skimage.data.brick"`` or
         ``"processes.fbf(H=0.3)"``), or the file of each group for a folder.
+
+    Examples
+    --------
+    >>> from textures_nb.data import demo_database
+    >>> db = demo_database(8, 32, seed=0)
+    >>> db.images.shape[1:], len(db.class_names) == len(set(db.labels.tolist()))
+    ((32, 32), True)
     """
 
     images: np.ndarray
@@ -226,6 +233,14 @@ def standardize_patches(images) -> np.ndarray:
     Returns
     -------
     ndarray, same shape, float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import standardize_patches
+    >>> x = standardize_patches(np.arange(32.0).reshape(2, 4, 4))
+    >>> bool(np.allclose(x.mean(axis=(1, 2)), 0)), x.std(axis=(1, 2)).round(6).tolist()
+    (True, [1.0, 1.0])
     """
     x = np.asarray(images, dtype=np.float64)
     axes = tuple(range(1, x.ndim))

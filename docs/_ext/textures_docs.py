@@ -549,16 +549,34 @@ def prepare(app) -> None:
 
     notebooks = sorted((src / cfg.textures_notebooks_dir).resolve().glob("*.ipynb"))
     runs = [(src / d).resolve() for d in cfg.textures_runs_dirs]
+    def failed_and_fresh(source: Path) -> bool:
+        failed = find_executed(source, runs, cache, allow_errors=True)
+        # a failed run in the cache is redone only once the package changed
+        return failed is not None and failed.parent == cache and (
+            failed.stat().st_mtime > package_mtime()
+        )
+
+    # the notebooks with no executed copy run first, several at a time (each in its
+    # own kernel process; a notebook uses about one core)
+    todo = [
+        s for s in notebooks
+        if cfg.textures_execute_missing and find_executed(s, runs, cache) is None
+        and not failed_and_fresh(s)
+    ]  # fmt: skip
+    workers = min(len(todo), cfg.textures_execute_workers or min(4, os.cpu_count() or 1))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda s: execute_into_cache(s, cache), todo))
+
     cards = []
     wanted = set()
     for source in notebooks:
         executed = find_executed(source, runs, cache)
         if executed is None:
             failed = find_executed(source, runs, cache, allow_errors=True)
-            # a failed run in the cache is redone only once the package changed
-            fresh = failed is not None and failed.parent == cache and (
-                failed.stat().st_mtime > package_mtime()
-            )
+            fresh = failed_and_fresh(source)
             if cfg.textures_execute_missing and not fresh:
                 executed = execute_into_cache(source, cache)
             else:
@@ -755,6 +773,7 @@ def setup(app):
     app.add_config_value("textures_notebooks_dir", "../notebooks", "env")
     app.add_config_value("textures_runs_dirs", ["../runs"], "env")
     app.add_config_value("textures_execute_missing", True, "env")
+    app.add_config_value("textures_execute_workers", 0, "env")  # 0: min(4, cores)
     app.connect("config-inited", _make_static_dir)
     # before autosummary (priority 500) reads api/index.rst
     app.connect("builder-inited", prepare, priority=100)

@@ -33,8 +33,11 @@ run: $(STAMP)
 
 # unit tests, doctests and notebooks (testpaths in pyproject.toml), then the browser
 # suite in tests/browser when it exists (it skips itself without Playwright/chromium);
-# the browser suite runs even if the first part failed, and make test fails if either did
-test: $(STAMP)
+# the browser suite runs even if the first part failed, and make test fails if either did.
+# It installs the docs extra so that the website checks (tests/test_docs.py, which
+# builds the site once into docs/_build/html, and tests/browser/test_docs_pages.py,
+# which opens it) run instead of skipping: about 2-3 min of the total (BENCHMARKS.md)
+test: $(STAMP) $(VENV)/.docs-installed
 	@status=0; \
 	echo "$(PYTEST) --ignore=tests/browser"; $(PYTEST) --ignore=tests/browser || status=1; \
 	$(if $(wildcard tests/browser/test_*.py),echo "$(PYTEST) tests/browser"; $(PYTEST) tests/browser || status=1;) \

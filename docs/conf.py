@@ -31,6 +31,7 @@ textures_binder_ref = "HEAD"
 textures_notebooks_dir = "../notebooks"
 textures_runs_dirs = ["../runs"]
 textures_execute_missing = True
+textures_execute_workers = 0  # notebooks executed at a time; 0: min(4, CPU cores)
 
 # --- project --------------------------------------------------------------------
 project = "textures-nb"

@@ -10,7 +10,11 @@
 (c) ``seed`` is keyword-only, default 0, wherever a public function or method
     takes it;
 (d) progress bars come from ``textures_nb._shared.progress`` (``TQDM_DISABLE`` read
-    at call time silences them all).
+    at call time silences them all);
+(e) every public function and class (each public module's ``__all__``) has a
+    numpydoc ``Parameters`` section when it takes arguments and an ``Examples``
+    section with a doctest: the API reference of the website (``make docs``) shows
+    both, and ``--doctest-modules`` runs the examples.
 """
 
 from __future__ import annotations
@@ -548,3 +552,144 @@ def test_seed_values_accepted_the_same_way_by_numpy_and_torch_code():
             torch_seed(bad)
     with pytest.raises(ValueError, match="`seed` must be >= 0"):
         torch_seed(-1)
+
+
+# --- (e) API entries: parameters and an example ------------------------------------------
+
+
+_SECTION = r"^{}\n-{{3,}}\s*$"
+
+
+def _has_section(doc: str, title: str) -> bool:
+    import re
+
+    return re.search(_SECTION.format(title), doc, re.M) is not None
+
+
+def _docstring_gaps(obj) -> list[str]:
+    """What the numpydoc docstring of a public function or class lacks."""
+    doc = inspect.getdoc(obj) or ""
+    target = obj
+    if inspect.isclass(obj):
+        init = vars(obj).get("__init__")
+        if init is not None and not dataclasses.is_dataclass(obj):
+            doc += "\n" + (inspect.getdoc(init) or "")  # numpydoc accepts either place
+            target = init
+    gaps = []
+    try:
+        params = [
+            p for p in inspect.signature(target).parameters.values()
+            if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]  # fmt: skip
+    except (TypeError, ValueError):
+        params = []
+    fields = "Attributes" if dataclasses.is_dataclass(obj) else None
+    if params and not (_has_section(doc, "Parameters") or (fields and _has_section(doc, fields))):
+        gaps.append("Parameters")
+    if not _has_section(doc, "Examples") or ">>>" not in doc.split("Examples", 1)[-1]:
+        gaps.append("Examples")
+    return gaps
+
+
+def _public_api() -> dict[str, object]:
+    """``module.name`` -> object for every function and class in a public ``__all__``.
+
+    Modules: every public module of the package (``_SUBMODULES`` and the public
+    modules of subpackages such as ``runner``); an object re-exported by an alias
+    module (``batch``, ``devtools``, ``runner``) is listed once, at home.
+    """
+    api: dict[str, object] = {}
+    for name in _public_modules():
+        if name in IMPORT_ERRORS:
+            continue
+        module = _import(name)
+        names = getattr(module, "__all__", None)
+        if names is None:
+            names = [a for a, o in vars(module).items() if getattr(o, "__module__", "") == name]
+        for attr in names:
+            if attr.startswith("_"):
+                continue
+            obj = getattr(module, attr)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if not getattr(obj, "__module__", "").startswith("textures_nb"):
+                continue
+            api.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return api
+
+
+def test_public_api_covers_every_submodule():
+    modules = set(_public_modules())
+    missing = {f"textures_nb.{m}" for m in textures_nb._SUBMODULES} - modules
+    assert not missing, missing
+    assert len(_public_api()) > 50
+
+
+def test_every_public_function_and_class_has_parameters_and_an_example():
+    gaps = {name: g for name, obj in sorted(_public_api().items()) if (g := _docstring_gaps(obj))}
+    assert not gaps, (
+        f"{len(gaps)} public names lack numpydoc sections (add them; Examples must be "
+        "fast doctests):\n" + "\n".join(f"  {n}: {', '.join(g)}" for n, g in gaps.items())
+    )
+
+
+def test_the_docstring_check_can_fail():
+    def documented(x: int) -> int:
+        """Twice x.
+
+        Parameters
+        ----------
+        x : int
+
+        Examples
+        --------
+        >>> documented(2)
+        4
+        """
+        return 2 * x
+
+    def no_example(x: int) -> int:
+        """Twice x.
+
+        Parameters
+        ----------
+        x : int
+        """
+        return 2 * x
+
+    def nothing(x):
+        """Examples are mentioned here but there is no section."""
+
+    class Plain:
+        """A class.
+
+        Examples
+        --------
+        >>> Plain(1)  # doctest: +ELLIPSIS
+        <...>
+        """
+
+        def __init__(self, n):
+            self.n = n
+
+    @dataclasses.dataclass
+    class Result:
+        """A result.
+
+        Attributes
+        ----------
+        n : int
+
+        Examples
+        --------
+        >>> Result(1).n
+        1
+        """
+
+        n: int
+
+    assert _docstring_gaps(documented) == []
+    assert _docstring_gaps(no_example) == ["Examples"]
+    assert _docstring_gaps(nothing) == ["Parameters", "Examples"]
+    assert _docstring_gaps(Plain) == ["Parameters"]
+    assert _docstring_gaps(Result) == []

@@ -435,6 +435,18 @@ class TaskComplexity(_Measures):
         are too noisy or it finds another partition.
     kmeans_misclustering :
         Rate k-means reaches on ``X`` (see :func:`kmeans_misclustering`).
+
+    Parameters
+    ----------
+    values : dict
+        The measures by name (built by :func:`task_complexity`).
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import task_complexity
+    >>> tc = task_complexity([[0.0], [0.1], [5.0], [5.1]], [0, 0, 1, 1])
+    >>> tc["N3"], tc["n_classes"], "N1" in tc.table().index
+    (0.0, 2, True)
     """
 
     def plot(self, **kwargs):
@@ -674,7 +686,20 @@ def _receptive_field(calls: list) -> int | None:
 
 @dataclass(frozen=True)
 class ArchitectureComplexity(_Measures):
-    """Complexity of one network (a read-only mapping; see :func:`architecture_complexity`)."""
+    """Complexity of one network (a read-only mapping; see :func:`architecture_complexity`).
+
+    Parameters
+    ----------
+    values : dict
+        The measures by name (built by :func:`architecture_complexity`).
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import TextureCNN, architecture_complexity
+    >>> ac = architecture_complexity(TextureCNN(4, 1), (1, 16, 16))
+    >>> ac["params"] > 0, ac["depth"]
+    (True, 2)
+    """
 
     def plot(self, **kwargs):
         """Bar chart (log scale) of parameters, FLOPs and the VC bound."""
@@ -814,6 +839,13 @@ class TextureTask:
         The difficulty (smaller is harder): the step of the parameter between
         neighbouring classes, or for ``"coarse"`` the highest frequency
         (cycles per pixel) at which the classes differ.
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import texture_task
+    >>> task = texture_task("fbf", 0.2, n_per_class=4, size=16, seed=0)
+    >>> task.images.shape, sorted(set(task.labels.tolist()))
+    ((8, 16, 16), [0, 1])
     """
 
     images: np.ndarray = field(repr=False)
@@ -1111,6 +1143,14 @@ def fit_classifier(
     dict
         ``train_accuracy``, ``test_accuracy`` (NaN without a test set) and
         ``final_loss`` (mean loss of the last epoch).
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import TextureCNN, fit_classifier, texture_task
+    >>> task = texture_task("fbf", 0.3, n_per_class=4, size=16, seed=0)
+    >>> acc = fit_classifier(TextureCNN(4, 1), task.images, task.labels, epochs=2, progress=False)
+    >>> sorted(acc), 0 <= acc["train_accuracy"] <= 1
+    (['final_loss', 'test_accuracy', 'train_accuracy'], True)
     """
     import torch
     from torch import nn
@@ -1193,6 +1233,15 @@ class CapacityResult:
     chance : float
         ``1 / n_classes``.
     n_items, n_classes, epochs : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.complexity import TextureCNN, empirical_capacity
+    >>> X = np.random.default_rng(0).standard_normal((8, 1, 16, 16))
+    >>> cap = empirical_capacity(lambda: TextureCNN(4, 1), X, epochs=2, progress=False)
+    >>> cap.chance, len(cap.accuracies)
+    (0.5, 1)
     """
 
     accuracy: float
@@ -1270,6 +1319,15 @@ def empirical_capacity(
     -------
     CapacityResult
         ``.accuracy`` (mean over seeds), ``.accuracies``, ``.chance``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.complexity import TextureCNN, empirical_capacity
+    >>> X = np.random.default_rng(0).standard_normal((8, 1, 16, 16))
+    >>> cap = empirical_capacity(lambda: TextureCNN(4, 1), X, epochs=2, progress=False)
+    >>> 0 <= cap.accuracy <= 1
+    True
     """
     import torch
 
@@ -1327,6 +1385,13 @@ class SweepResult:
         Wall time of the sweep.
     chance : float
         Accuracy of guessing (``1 / n_classes``).
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import sweep
+    >>> res = sweep([0.3], [(4, 1)], 1, n_per_class=4, size=16, epochs=1, progress=False)
+    >>> len(res.runs), "test_accuracy" in res.runs.columns
+    (1, True)
     """
 
     runs: Any = field(repr=False)
@@ -1527,6 +1592,13 @@ def sweep(
     -------
     SweepResult
         ``.runs``, ``.table()``, ``.frontier()``, ``.plot()``.
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import sweep
+    >>> res = sweep([0.1, 0.3], [(4, 1)], 1, n_per_class=4, size=16, epochs=1, progress=False)
+    >>> sorted(res.runs["delta"].unique().tolist())
+    [0.1, 0.3]
     """
     import functools
 
@@ -1586,6 +1658,15 @@ def sweep_from_summary(table, column: str = "sweep runs", *, kind: str = "fbf") 
         The recorded column holding each run's list of fits.
     kind : str
         Task family, for the labels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from textures_nb.complexity import sweep, sweep_from_summary
+    >>> runs = sweep([0.3], [(4, 1)], 1, n_per_class=4, size=16, epochs=1, progress=False).runs
+    >>> table = pd.DataFrame({"run_id": ["seed=0"], "sweep runs": [runs.to_dict("records")]})
+    >>> len(sweep_from_summary(table).runs) == len(runs)
+    True
     """
     import pandas as pd
 
@@ -1669,6 +1750,14 @@ def batch_sweep(
     Returns
     -------
     SweepResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from textures_nb.complexity import batch_sweep
+    >>> out = tempfile.mkdtemp()
+    >>> res = batch_sweep("notebooks/09_complexity_matching.ipynb", out, 1)  # doctest: +SKIP
+    >>> res.table()  # doctest: +SKIP
     """
     from textures_nb._shared.repeat import check_seeds
     from textures_nb.runner import run_grid, summary

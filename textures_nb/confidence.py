@@ -84,6 +84,15 @@ class RepeatResult:
         Seed -> ``"ExceptionName: message"`` for seeds that raised.
     level : float
         Coverage of the intervals of :meth:`summary`.
+
+    Examples
+    --------
+    >>> from textures_nb.confidence import repeat
+    >>> rep = repeat(lambda seed: {"x": float(seed), "y": 2.0 * seed}, 3, progress=False)
+    >>> rep.values.shape, rep.failures
+    ((3, 2), {})
+    >>> rep.table().index.tolist()
+    ['x', 'y']
     """
 
     values: Any = field(repr=False)
@@ -310,6 +319,16 @@ class ConsensusResult:
         PAC of each null data set for each ``k``.
     options : dict
         The settings used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.confidence import consensus_clustering
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([c + rng.normal(size=(10, 3)) for c in 8 * np.eye(3)])
+    >>> res = consensus_clustering(X, range(2, 4), n_resamples=5, n_null=3, progress=False)
+    >>> res.k, sorted(res.consensus)
+    (3, [2, 3])
     """
 
     k: int
@@ -904,6 +923,18 @@ def plot_consensus(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.confidence import consensus_clustering
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([c + rng.normal(size=(10, 3)) for c in 8 * np.eye(3)])
+    >>> res = consensus_clustering(X, range(2, 4), n_resamples=5, n_null=3, progress=False)
+    >>> from textures_nb.confidence import plot_consensus
+    >>> fig = plot_consensus(res)
+    >>> fig.data[0].type
+    'heatmap'
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -1027,6 +1058,18 @@ def plot_membership(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.confidence import consensus_clustering
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([c + rng.normal(size=(10, 3)) for c in 8 * np.eye(3)])
+    >>> res = consensus_clustering(X, range(2, 4), n_resamples=5, n_null=3, progress=False)
+    >>> from textures_nb.confidence import plot_membership
+    >>> fig = plot_membership(res, truth=np.repeat([0, 1, 2], 10))
+    >>> len(fig.data) > 0
+    True
     """
     import plotly.graph_objects as go
 
@@ -1093,9 +1136,25 @@ def plot_membership(
 def plot_pac(result: ConsensusResult):
     """PAC against k, with the null's mean and a band of +- 2 null std.
 
+    Parameters
+    ----------
+    result : ConsensusResult
+
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.confidence import consensus_clustering
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([c + rng.normal(size=(10, 3)) for c in 8 * np.eye(3)])
+    >>> res = consensus_clustering(X, range(2, 4), n_resamples=5, n_null=3, progress=False)
+    >>> from textures_nb.confidence import plot_pac
+    >>> fig = plot_pac(res)
+    >>> len(fig.data) > 0
+    True
     """
     import plotly.graph_objects as go
 
@@ -1159,6 +1218,15 @@ def plot_spread(result: RepeatResult, *, truth: Mapping[str, float] | None = Non
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from textures_nb.confidence import repeat
+    >>> rep = repeat(lambda seed: {"x": float(seed), "y": 2.0 * seed}, 3, progress=False)
+    >>> from textures_nb.confidence import plot_spread
+    >>> fig = plot_spread(rep, truth={"x": 1.0})
+    >>> len(fig.data) > 0
+    True
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots

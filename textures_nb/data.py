@@ -70,6 +70,13 @@ class TextureDatabase:
     levels : list of str
         Columns of ``metadata`` holding a hierarchy, coarse to fine (e.g.
         ``["manufacturer", "brand", "sheet"]``); empty without one.
+
+    Examples
+    --------
+    >>> from textures_nb.data import demo_database
+    >>> db = demo_database(8, 32, seed=0)
+    >>> db.images.shape[1:], len(db.class_names) == len(set(db.labels.tolist()))
+    ((32, 32), True)
     """
 
     images: np.ndarray
@@ -273,6 +280,14 @@ def standardize_patches(images) -> np.ndarray:
     Returns
     -------
     ndarray, same shape, float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import standardize_patches
+    >>> x = standardize_patches(np.arange(32.0).reshape(2, 4, 4))
+    >>> bool(np.allclose(x.mean(axis=(1, 2)), 0)), x.std(axis=(1, 2)).round(6).tolist()
+    (True, [1.0, 1.0])
     """
     x = np.asarray(images, dtype=np.float64)
     axes = tuple(range(1, x.ndim))

@@ -339,6 +339,14 @@ class Discriminator(nn.Module):
     ----------
     config : DCGANConfig
         With ``channels`` and ``size`` set.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from textures_nb.generative import DCGANConfig, Discriminator
+    >>> d = Discriminator(DCGANConfig(channels=1, size=32, width=8, latent=16))
+    >>> d(torch.zeros(2, 1, 32, 32)).shape
+    torch.Size([2])
     """
 
     def __init__(self, config: DCGANConfig) -> None:
@@ -582,6 +590,14 @@ class GANRun:
         Layout of one realisation: ``(H, W)``, ``(C, H, W)``, ``(T,)`` or ``(C, T)``.
     mean, std : ndarray, shape (C,)
         Per-channel statistics used to standardise the data.
+
+    Examples
+    --------
+    >>> from textures_nb.generative import DCGANConfig, mrw_dataset, train
+    >>> data = mrw_dataset(16, 16, 0.8, 0.2, seed=0)
+    >>> run = train(data, DCGANConfig(width=4, latent=8, epochs=1, batch_size=8), progress=False)
+    >>> sorted(run.losses), run.sample(2, seed=0).shape
+    (['d_fake', 'd_real', 'loss_d', 'loss_g', 'step'], (2, 16, 16))
     """
 
     generator: Generator
@@ -726,7 +742,29 @@ class GANRun:
 
 
 def load(path: str | Path) -> GANRun:
-    """Alias of :meth:`GANRun.load` (kept for existing code)."""
+    """Alias of :meth:`GANRun.load` (kept for existing code).
+
+    Parameters
+    ----------
+    path : str or Path
+        A file written by :meth:`GANRun.save`.
+
+    Returns
+    -------
+    GANRun
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from textures_nb.generative import DCGANConfig, load, mrw_dataset, train
+    >>> data = mrw_dataset(16, 16, 0.8, 0.2, seed=0)
+    >>> run = train(data, DCGANConfig(width=4, latent=8, epochs=1, batch_size=8), progress=False)
+    >>> path = Path(tempfile.mkdtemp()) / "run.pt"
+    >>> run.save(path)
+    >>> load(path).sample(1, seed=0).shape
+    (1, 16, 16)
+    """
     return GANRun.load(path)
 
 
@@ -1104,6 +1142,15 @@ class RepeatedTraining:
     failures : dict of int to str
         ``"ExceptionType: message"`` of the seeds that failed (``.errors`` is
         an alias).
+
+    Examples
+    --------
+    >>> from textures_nb.generative import DCGANConfig, mrw_dataset, repeat_training
+    >>> data = mrw_dataset(16, 16, 0.8, 0.2, seed=0)
+    >>> cfg = DCGANConfig(width=4, latent=8, epochs=1, batch_size=8)
+    >>> rep = repeat_training(data, cfg, seeds=[0, 1], progress=False)
+    >>> sorted(rep.runs), rep.failures
+    ([0, 1], {})
     """
 
     runs: dict[int, GANRun]
@@ -1342,6 +1389,15 @@ def plot_losses(runs, *, smooth: int = 20, title: str | None = "DCGAN losses per
     -------
     plotly.graph_objects.Figure
         Two panels: ``loss_g`` and ``loss_d``.
+
+    Examples
+    --------
+    >>> from textures_nb.generative import DCGANConfig, mrw_dataset, plot_losses, train
+    >>> data = mrw_dataset(16, 16, 0.8, 0.2, seed=0)
+    >>> run = train(data, DCGANConfig(width=4, latent=8, epochs=1, batch_size=8), progress=False)
+    >>> fig = plot_losses({"run": run})
+    >>> len(fig.data) >= 2
+    True
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots

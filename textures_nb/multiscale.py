@@ -92,6 +92,14 @@ class WaveletCoefs:
         Fractional integration order applied.
     dim : int
         1 for signals, 2 for images.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbm
+    >>> from textures_nb.multiscale import wavelet_coefs
+    >>> coefs = wavelet_coefs(fbm(1024, 0.7, seed=0))
+    >>> len(coefs.details), coefs.details[0].shape, coefs.dim
+    (7, (510,), 1)
     """
 
     details: list[np.ndarray] = field(repr=False)
@@ -140,6 +148,12 @@ def max_scale(n: int, *, wavelet: str = "db3", dim: int = 1, ndim: int | None = 
     int
         Largest ``j`` with at least 8 leaders (1D) or 2x2 leaders (2D);
         0 if none.
+
+    Examples
+    --------
+    >>> from textures_nb.multiscale import max_scale
+    >>> max_scale(4096), max_scale(256, dim=2)
+    (8, 5)
     """
     if ndim is not None:
         warnings.warn(
@@ -337,6 +351,14 @@ def wavelet_leaders(
     -------
     list of ndarray
         ``leaders[j - 1]`` of shape ``(n_j - 2,)`` or ``(n_j - 2, m_j - 2)``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbm
+    >>> from textures_nb.multiscale import wavelet_leaders
+    >>> leaders = wavelet_leaders(fbm(1024, 0.7, seed=0), j2=4)
+    >>> [L.shape for L in leaders]
+    [(508,), (251,), (122,), (58,)]
     """
     coefs = (
         x
@@ -619,6 +641,21 @@ class LogCumulants:
         Bootstrap replicates (time-scale block bootstrap).
     j0 : int
         Finest scale that entered the leaders (see :func:`log_cumulants`).
+
+    Examples
+    --------
+    The log-cumulants are the slopes of the cumulants of the log-leaders against
+    the scale, :math:`C_m(j) = c_m^0 + c_m \\ln 2^j` for :math:`j_1 \\le j \\le j_2`;
+    for a multifractal random walk :math:`c_1 \\approx H + \\lambda^2 / 2` and
+    :math:`c_2 = -\\lambda^2`:
+
+    >>> from textures_nb.processes import mrw
+    >>> from textures_nb.multiscale import log_cumulants
+    >>> lc = log_cumulants(mrw(4096, 0.7, 0.2, seed=0), scales=(2, 7))
+    >>> lc.scales, lc.cumulants.shape
+    ((2, 7), (3,))
+    >>> 0.5 < lc.c1 < 0.9, lc.c2 < 0
+    (True, True)
     """
 
     cumulants: np.ndarray = field(repr=False)
@@ -945,6 +982,14 @@ class StructureFunctions:
     leaders : bool
     j0 : int
         Finest scale that entered the leaders.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbm
+    >>> from textures_nb.multiscale import structure_functions
+    >>> sf = structure_functions(fbm(4096, 0.7, seed=0), q=(1, 2), scales=(2, 7))
+    >>> sf.zeta.shape, sf.j.tolist()
+    ((2,), [1, 2, 3, 4, 5, 6, 7])
     """
 
     q: np.ndarray = field(repr=False)
@@ -1035,6 +1080,18 @@ def structure_functions(
     -------
     StructureFunctions
         ``zeta(q) = c1 q + c2 q**2/2 + ...`` for multifractal processes.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbm
+    >>> from textures_nb.multiscale import structure_functions
+
+    For a fractional Brownian motion of Hurst index :math:`H`,
+    :math:`\\zeta(q) = q H`:
+
+    >>> sf = structure_functions(fbm(2**14, 0.7, seed=0), q=(1.0, 2.0), scales=(3, 9))
+    >>> [round(float(z), 1) for z in sf.zeta]
+    [0.7, 1.4]
     """
     arr = _as_signal_or_image(x)
     q = as_finite_array(q, "q", ndims=(0, 1)).ravel()
@@ -1083,6 +1140,14 @@ class MultifractalSpectrum:
     monofractal : bool
         True when ``c2 >= 0`` (or only ``c1`` was estimated): the spectrum is
         the single point ``(c1, d)``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import mrw
+    >>> from textures_nb.multiscale import log_cumulants, multifractal_spectrum
+    >>> spec = multifractal_spectrum(log_cumulants(mrw(4096, 0.7, 0.2, seed=0), scales=(2, 7)))
+    >>> spec.h.shape == spec.D.shape, spec.dim
+    (True, 1)
     """
 
     q: np.ndarray = field(repr=False)
@@ -1137,6 +1202,14 @@ def multifractal_spectrum(lc: LogCumulants, q=None) -> MultifractalSpectrum:
         Result of :func:`log_cumulants`.
     q : array_like, optional
         Moment orders; default ``linspace(-5, 5, 41)``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import mrw
+    >>> from textures_nb.multiscale import log_cumulants, multifractal_spectrum
+    >>> spec = multifractal_spectrum(log_cumulants(mrw(2**14, 0.7, 0.2, seed=0), scales=(3, 9)))
+    >>> round(float(spec.D.max()), 1)  # the spectrum peaks at D = 1 for a 1D signal
+    1.0
     """
     if not isinstance(lc, LogCumulants):
         raise TypeError("`lc` must be the LogCumulants returned by log_cumulants().")
@@ -1195,6 +1268,16 @@ class JointLogCumulants:
         Per-scale covariance of the log-leaders.
     corr_by_scale : ndarray, shape (n_scales,)
         Per-scale correlation ``C11(j) / sqrt(C20(j) C02(j))`` of the log-leaders.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import bivariate_mrw
+    >>> from textures_nb.multiscale import multichannel_log_cumulants
+    >>> x = bivariate_mrw(2**12, 0.7, 0.3, rho_omega=0.8, seed=0)
+    >>> res = multichannel_log_cumulants(x, scales=(2, 7))
+    >>> joint = res.pairs[(0, 1)]
+    >>> joint.channels, -1 <= joint.rho_mf <= 1
+    ((0, 1), True)
     """
 
     channels: tuple[int, int]
@@ -1232,6 +1315,15 @@ class MultichannelLogCumulants:
         One per channel.
     pairs : dict[(int, int), JointLogCumulants]
         One per pair ``(a, b)``, ``a < b``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import bivariate_mrw
+    >>> from textures_nb.multiscale import multichannel_log_cumulants
+    >>> x = bivariate_mrw(2**12, 0.7, 0.3, rho_omega=0.8, seed=0)
+    >>> res = multichannel_log_cumulants(x, scales=(2, 7))
+    >>> len(res.channels), sorted(res.pairs)
+    (2, [(0, 1)])
     """
 
     channels: list[LogCumulants] = field(repr=False)

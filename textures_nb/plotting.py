@@ -38,6 +38,16 @@ def log_scale_diagrams(results, *, truth: dict | None = None, names=None, title:
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from textures_nb.processes import mrw
+    >>> from textures_nb.multiscale import log_cumulants
+    >>> from textures_nb.plotting import log_scale_diagrams
+    >>> lc = log_cumulants(mrw(4096, 0.7, 0.2, seed=0), scales=(2, 7))
+    >>> fig = log_scale_diagrams(lc, truth={"c1": 0.72, "c2": -0.04})
+    >>> len(fig.data) > 0
+    True
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -130,6 +140,17 @@ def multifractal_spectra(spectra, *, names=None, title: str | None = None):
     ----------
     spectra : MultifractalSpectrum or list of them
     names : list of str, optional
+
+    Examples
+    --------
+    >>> from textures_nb.processes import mrw
+    >>> from textures_nb.multiscale import log_cumulants, multifractal_spectrum
+    >>> from textures_nb.plotting import multifractal_spectra
+    >>> specs = [multifractal_spectrum(log_cumulants(mrw(4096, 0.7, lam, seed=0), scales=(2, 7)))
+    ...          for lam in (0.1, 0.3)]
+    >>> fig = multifractal_spectra(specs, names=["lambda 0.1", "lambda 0.3"])
+    >>> [trace.name for trace in fig.data]
+    ['lambda 0.1', 'lambda 0.3']
     """
     import plotly.graph_objects as go
 
@@ -195,6 +216,15 @@ def images(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.plotting import images
+    >>> rng = np.random.default_rng(0)
+    >>> fig = images([rng.random((32, 32)) for _ in range(8)], max_cols=4)
+    >>> len(fig.data)
+    8
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots

@@ -568,6 +568,15 @@ class QualityReport:
         ``null_used`` (``"both"`` or ``"sample"``) and ``dispersion`` (ln
         ratio of the synthesis's to the sample's window-to-window
         discrepancies, see :func:`compare`).
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.quality import compare
+    >>> field = fbf((64, 128), 0.7, seed=0)
+    >>> report = compare(field[:, :64], field[:, 64:], n_null=19, progress=False)
+    >>> type(report.different), 0 < report.p_value <= 1
+    (<class 'bool'>, True)
     """
 
     different: bool
@@ -1226,6 +1235,15 @@ class LossQualityStudy:
     spearman : pandas.DataFrame
         Spearman rank correlation (``rho``, ``p_value``) of each a priori
         index with ``score``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.quality import loss_vs_quality
+    >>> study = loss_vs_quality(fbf((64, 64), 0.7, seed=0), checkpoints=(3, 6), seeds=(0,),
+    ...                         n_null=19, progress=False)
+    >>> len(study.rows)
+    2
     """
 
     rows: Any = field(repr=False)
@@ -1431,6 +1449,16 @@ def generator_quality(
         One row: ``level``, ``trend``, ``spread`` of each loss series
         (columns ``loss_g_level`` ...), ``score`` (mean a posteriori score
         over the ``n`` textures) and ``flagged`` (fraction flagged).
+
+    Examples
+    --------
+    >>> from textures_nb.generative import DCGANConfig, mrw_dataset, train
+    >>> from textures_nb.quality import generator_quality
+    >>> data = mrw_dataset(8, 64, 0.8, 0.2, seed=0)
+    >>> run = train(data, DCGANConfig(width=4, latent=8, epochs=1, batch_size=2), progress=False)
+    >>> row = generator_quality(run, data[0], n=2, n_null=19)
+    >>> len(row), "score" in row.columns
+    (1, True)
     """
     import pandas as pd
 

@@ -635,6 +635,14 @@ def standardize_features(F, reference=None) -> np.ndarray:
     Returns
     -------
     ndarray, shape (N, D)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.similarity import standardize_features
+    >>> Z = standardize_features(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> Z.tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
     """
     F = _check_features(F)
     ref = F if reference is None else _check_features(reference, "reference")
@@ -1125,6 +1133,14 @@ def mean_average_precision(
     -------
     float or ndarray of shape (Q,)
         Queries whose class is absent from the database score 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.similarity import mean_average_precision
+    >>> F = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> mean_average_precision(F, ["a", "a", "b", "b"], standardize=False)
+    1.0
     """
     F, labels, query, query_labels = _retrieval_args(F, labels, query, query_labels)
     _check_metric(metric)
@@ -1178,6 +1194,15 @@ def cluster(
     -------
     ndarray of int, shape (N,)
         Cluster index of each item.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.similarity import cluster
+    >>> F = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> labels = cluster(F, 2, seed=0)
+    >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+    True
     """
     from sklearn.cluster import AgglomerativeClustering, KMeans, SpectralClustering
 
@@ -1216,6 +1241,13 @@ def clustering_scores(labels_true, labels_pred) -> dict[str, float]:
     dict
         ``{"ARI": ..., "NMI": ...}``: 1 for a perfect clustering, about 0 for
         a random one (ARI can be slightly negative).
+
+    Examples
+    --------
+    >>> from textures_nb.similarity import clustering_scores
+    >>> scores = clustering_scores(["a", "a", "b", "b"], [1, 1, 0, 0])  # same partition
+    >>> {name: round(value, 2) for name, value in scores.items()}
+    {'ARI': 1.0, 'NMI': 1.0}
     """
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -1243,6 +1275,16 @@ class FeatureComparison:
     clusters : dict
         kind -> k-means cluster of each database item.
     k : int
+
+    Examples
+    --------
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import compare_features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> train, queries = db.split(0.25, seed=0)
+    >>> cmp = compare_features(train, queries, ("wavelet",), k=2, progress=False)
+    >>> list(cmp.features), cmp.k
+    (['wavelet'], 2)
     """
 
     by_kind: object = field(repr=False)
@@ -1323,6 +1365,16 @@ def compare_features(
     Returns
     -------
     FeatureComparison
+
+    Examples
+    --------
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import compare_features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> train, queries = db.split(0.25, seed=0)
+    >>> cmp = compare_features(train, queries, ("wavelet",), k=2, progress=False)
+    >>> cmp.table().index.tolist()
+    ['wavelet']
     """
     import pandas as pd
 
@@ -1411,6 +1463,18 @@ def plot_dissimilarity(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import dissimilarity, plot_dissimilarity
+    >>> fig = plot_dissimilarity(dissimilarity(F), db.labels, class_names=db.class_names)
+    >>> fig.data[0].type
+    'heatmap'
     """
     import plotly.graph_objects as go
 
@@ -1501,6 +1565,18 @@ def plot_embedding(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import plot_embedding
+    >>> fig = plot_embedding(F, db.labels, class_names=db.class_names)
+    >>> len(fig.data) >= 2
+    True
     """
     import plotly.graph_objects as go
     from sklearn.manifold import TSNE
@@ -1587,6 +1663,18 @@ def plot_dendrogram(
     -------
     plotly.graph_objects.Figure
         Classes that merge low are hard to tell apart with these features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import plot_dendrogram
+    >>> fig = plot_dendrogram(F, db.labels, class_names=db.class_names)
+    >>> len(fig.data) > 0
+    True
     """
     import plotly.figure_factory as ff
     from scipy.cluster.hierarchy import linkage
@@ -1651,6 +1739,18 @@ def neighbours(
     captions : list of str
         ``"query: <class>"``, then ``"✓ <class> (d = ...)"`` for a neighbour of
         the query's class and ``"✗ ..."`` otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import neighbours
+    >>> patches, titles = neighbours(db, F, 0, k=3)
+    >>> len(patches), len(titles)
+    (4, 4)
     """
     source = database if queries is None else queries
     if queries is not None and query_features is None:
@@ -1698,6 +1798,18 @@ def neighbours_figure(
     plotly.graph_objects.Figure
         Subplot titles give the class and distance, with a check mark for a
         neighbour of the query's class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import neighbours_figure
+    >>> fig = neighbours_figure(db, F, 0, k=3)
+    >>> len(fig.data)
+    4
     """
     from .plotting import images as plot_images
 
@@ -1742,6 +1854,18 @@ def explorer(
     ipywidgets.VBox
         ``children[0]`` holds the ``query`` and ``k`` sliders, ``children[1]``
         the thumbnails (an Image and a caption each); display it in a notebook.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.data import demo_database
+    >>> from textures_nb.similarity import features
+    >>> db = demo_database(n_per_class=4, patch=32, classes=["brick", "grass"])
+    >>> F = features(db.images, "wavelet", progress=False)
+    >>> from textures_nb.similarity import explorer
+    >>> box = explorer(db, F, k=3)
+    >>> type(box).__name__
+    'VBox'
     """
     import ipywidgets as widgets
 

@@ -261,6 +261,14 @@ class SynthesisResult:
     -----
     :meth:`plot` shows the texture (beside the sample when given);
     :func:`plot_losses` draws the loss curve of one or several results.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.synthesis import synthesize
+    >>> res = synthesize(fbf((32, 32), 0.7, seed=0), method="phase", progress=False)
+    >>> res.texture.shape, res.method
+    ((32, 32), 'phase')
     """
 
     texture: np.ndarray = field(repr=False)
@@ -1566,6 +1574,13 @@ def spectral_slope(x, *, fit_range: tuple[float, float] = (1 / 64, 1 / 4)) -> fl
         Slope ``beta`` of ``log P(|f|) ~ beta log |f|`` (about ``-(2H + d)``
         for a fractional Brownian field of Hurst index ``H`` in ``d``
         dimensions).
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.synthesis import spectral_slope
+    >>> -3.8 < spectral_slope(fbf((256, 256), 0.7, seed=0)) < -3.0  # about -(2 H + d) = -3.4
+    True
     """
     x = as_finite_array(x, "x", ndims=(1, 2))
     spec = np.abs(np.fft.fftn((x - x.mean()) * hann(x.shape))) ** 2
@@ -1592,6 +1607,14 @@ def dominant_orientation(x) -> float:
         Angle in [0, 180) degrees of the dominant gradient direction, measured
         counterclockwise from the column (x) axis with rows pointing down; the
         texture's stripes run perpendicular to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.synthesis import dominant_orientation
+    >>> rows, cols = np.mgrid[:64, :64]
+    >>> round(dominant_orientation(np.sin(cols / 3.0)))  # vertical stripes: gradients along x
+    0
     """
     x = as_finite_array(x, "x", ndims=(2,))
     gy, gx = np.gradient(x)
@@ -1612,6 +1635,15 @@ def marginal_distance(a, b) -> float:
     float
         ``scipy.stats.wasserstein_distance`` of the standardised values
         (0 for identical shapes of distribution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.synthesis import marginal_distance
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.standard_normal(4000), rng.exponential(size=4000)
+    >>> marginal_distance(a, 3 * a + 1) < 1e-12, round(marginal_distance(a, b), 1)
+    (True, 0.3)
     """
     a = as_finite_array(a, "a").ravel()
     b = as_finite_array(b, "b").ravel()
@@ -1660,6 +1692,15 @@ def statistics_table(
         One row per texture (``"sample"`` first) with ``c1``, ``c2``
         (wavelet-leader log-cumulants), ``slope`` (log-log power spectrum
         slope), ``W1`` (marginal distance to the sample) and ``seconds``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.synthesis import statistics_table, synthesize
+    >>> x = fbf((64, 64), 0.7, seed=0)
+    >>> res = {"phase": synthesize(x, method="phase", progress=False)}
+    >>> statistics_table(x, res, scales=(1, 3)).index.tolist()
+    ['sample', 'phase']
     """
     import pandas as pd
 
@@ -1763,6 +1804,15 @@ def plot_syntheses(
         first channel otherwise), at most 6 per row and no fixed width
         (:func:`textures_nb.plotting.images`). Signals: one row per texture,
         one line per channel.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> from textures_nb.synthesis import plot_syntheses, synthesize
+    >>> x = fbf((32, 32), 0.7, seed=0)
+    >>> fig = plot_syntheses(x, {"phase": synthesize(x, method="phase", progress=False)})
+    >>> len(fig.data)
+    2
     """
     d = to_internal(sample, "sample", dim).dim
     names = ["sample", *results]
@@ -1813,6 +1863,15 @@ def plot_losses(results, *, title: str | None = "Loss per iteration"):
         Loss relative to its initial value against the iteration; losses are
         comparable within a method only. (GAN runs have their own
         :func:`textures_nb.generative.plot_losses`.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.synthesis import plot_losses, synthesize
+    >>> x = np.cumsum(np.random.default_rng(0).standard_normal(512))
+    >>> fig = plot_losses({"gram": synthesize(x, n_iter=3, progress=False)})
+    >>> fig.data[0].name
+    'gram'
     """
     import plotly.graph_objects as go
 
@@ -1985,6 +2044,17 @@ def preview_callback(image, label, *, every: int = 5, width: int = 256, dim: int
     -------
     callable
         ``callback(iteration, texture, loss)``.
+
+    Examples
+    --------
+    >>> import ipywidgets as widgets
+    >>> import numpy as np
+    >>> from textures_nb.synthesis import preview_callback
+    >>> image, label = widgets.Image(), widgets.Label()
+    >>> callback = preview_callback(image, label, every=1)
+    >>> callback(1, np.zeros((16, 16)), 0.5)
+    >>> len(image.value) > 0, bool(label.value)
+    (True, True)
     """
     every = check_positive_int(every, "every")
 
@@ -2014,6 +2084,16 @@ def live_synthesis(target, *, every: int = 5, width: int = 256, **kwargs):
     -------
     (ipywidgets.VBox, SynthesisResult)
         The widget (already displayed) and the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.synthesis import live_synthesis
+    >>> x = np.cumsum(np.random.default_rng(0).standard_normal(512))
+    >>> box, res = live_synthesis(x, n_iter=2, progress=False)  # doctest: +ELLIPSIS
+    VBox(...)
+    >>> len(res.losses)
+    3
     """
     import ipywidgets as widgets
     from IPython.display import display

@@ -40,6 +40,13 @@ def mrw_log_scale_figure(
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from textures_nb.widgets import mrw_log_scale_figure
+    >>> fig = mrw_log_scale_figure(0.7, 0.2, n=1024)
+    >>> len(fig.data) > 0
+    True
     """
     from .multiscale import log_cumulants, max_scale
     from .processes import fbm, mrw, mrw_log_cumulants
@@ -62,6 +69,22 @@ def figure_bundle(fig) -> dict:
 
     Built directly rather than through ``fig._repr_mimebundle_`` so that it does
     not depend on the active plotly renderer or on running inside IPython.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+
+    Returns
+    -------
+    dict
+        ``{"application/vnd.plotly.v1+json": ..., "text/plain": ...}``.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> from textures_nb.widgets import figure_bundle
+    >>> sorted(figure_bundle(go.Figure()))
+    ['application/vnd.plotly.v1+json', 'text/plain']
     """
     import json
 
@@ -95,6 +118,15 @@ class FigureArea:
     figure_widget : bool, optional
         Force (True) or refuse (False) the FigureWidget path; default: use it
         when anywidget is installed.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> from textures_nb.widgets import FigureArea
+    >>> area = FigureArea(figure_widget=False)
+    >>> area.show(go.Figure(go.Scatter(y=[1, 3, 2])))
+    >>> type(area.widget).__name__
+    'Output'
     """
 
     def __init__(self, *, figure_widget: bool | None = None) -> None:
@@ -138,6 +170,15 @@ class MRWExplorer:
     otherwise), so moving a slider redraws it in JupyterLab and the notebook
     still runs under papermill and nbval.
 
+    Parameters
+    ----------
+    n : int, default 16384
+        Number of samples of each simulated MRW.
+    seed : int, default 0 (keyword-only)
+        Seed of the simulations (the same for every slider position).
+    figure_widget : bool, optional
+        Use a plotly ``FigureWidget`` (default: when anywidget is installed).
+
     Attributes
     ----------
     children : tuple of ipywidgets.FloatSlider
@@ -146,6 +187,13 @@ class MRWExplorer:
         The figure for the current slider values.
     area : FigureArea
         Where the figure is shown.
+
+    Examples
+    --------
+    >>> from textures_nb.widgets import MRWExplorer
+    >>> explorer = MRWExplorer(n=1024, figure_widget=False)
+    >>> [type(child).__name__ for child in explorer.children][:2]
+    ['FloatSlider', 'FloatSlider']
     """
 
     def __init__(self, *, n: int = 2**14, seed: int = 0, figure_widget: bool | None = None) -> None:
@@ -193,6 +241,13 @@ def mrw_explorer(
     MRWExplorer
         Display it in a notebook; ``.children`` are the sliders, ``.figure``
         the current figure.
+
+    Examples
+    --------
+    >>> from textures_nb.widgets import mrw_explorer
+    >>> explorer = mrw_explorer(n=1024, figure_widget=False)
+    >>> explorer.figure is not None
+    True
     """
     return MRWExplorer(n=n, seed=seed, figure_widget=figure_widget)
 

@@ -32,6 +32,7 @@ import pkgutil
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -143,6 +144,57 @@ def find_executed(
         candidates += [d / source.name, *d.glob(f"*/{source.name}")]
     valid = [p for p in candidates if p.is_file() and _is_valid_run(source_nb, p, allow_errors)]
     return max(valid, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def build_command(root: Path, *, fresh: bool = False) -> list[str]:
+    """The command of ``make docs``: ``docs/`` -> ``docs/_build/html``, warnings in
+    ``docs/_build/warnings.log``; ``fresh`` re-reads every page (``-E``), so that
+    the warnings log lists the warnings of the whole site, not only of changed pages."""
+    build = Path(root) / "docs" / "_build"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "--keep-going"]
+    cmd += ["-E"] if fresh else []
+    cmd += ["-w", str(build / "warnings.log"), str(Path(root) / "docs"), str(build / "html")]
+    return cmd
+
+
+def _site_sources(root: Path):
+    root = Path(root)
+    generated = {"_build", "_generated", "api", "notebooks"}  # written by the build
+    for p in (root / "docs").rglob("*"):
+        if p.is_file() and p.relative_to(root / "docs").parts[0] not in generated:
+            yield p
+    yield from (root / "notebooks").glob("*.ipynb")
+    yield from (root / PACKAGE).rglob("*.py")
+    yield from [root / "BENCHMARKS.md", root / "README.md"]
+
+
+def site_is_current(root: Path) -> bool:
+    """Whether ``docs/_build/html`` was built after every source of the site changed
+    (docs/, the notebooks, the package, BENCHMARKS.md, README.md)."""
+    index = Path(root) / "docs" / "_build" / "html" / "index.html"
+    if not index.is_file():
+        return False
+    newest = max((p.stat().st_mtime for p in _site_sources(root) if p.exists()), default=0.0)
+    return index.stat().st_mtime > newest
+
+
+def build_site(root: Path, *, fresh: bool = False, timeout: float = 1500) -> tuple[Path, Path]:
+    """Build the site as ``make docs`` does; return ``(html dir, warnings log)``.
+
+    Used by the tests (tests/test_docs.py builds it fresh, the browser suite reuses
+    it when :func:`site_is_current`). Raises RuntimeError with Sphinx's output if
+    the build fails."""
+    root = Path(root)
+    (root / "docs" / "_build").mkdir(parents=True, exist_ok=True)
+    threads = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {**threads, **os.environ, "TQDM_DISABLE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    cmd = build_command(root, fresh=fresh)
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    build = root / "docs" / "_build"
+    return build / "html", build / "warnings.log"
 
 
 def package_mtime() -> float:
@@ -497,16 +549,34 @@ def prepare(app) -> None:
 
     notebooks = sorted((src / cfg.textures_notebooks_dir).resolve().glob("*.ipynb"))
     runs = [(src / d).resolve() for d in cfg.textures_runs_dirs]
+    def failed_and_fresh(source: Path) -> bool:
+        failed = find_executed(source, runs, cache, allow_errors=True)
+        # a failed run in the cache is redone only once the package changed
+        return failed is not None and failed.parent == cache and (
+            failed.stat().st_mtime > package_mtime()
+        )
+
+    # the notebooks with no executed copy run first, several at a time (each in its
+    # own kernel process; a notebook uses about one core)
+    todo = [
+        s for s in notebooks
+        if cfg.textures_execute_missing and find_executed(s, runs, cache) is None
+        and not failed_and_fresh(s)
+    ]  # fmt: skip
+    workers = min(len(todo), cfg.textures_execute_workers or min(4, os.cpu_count() or 1))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda s: execute_into_cache(s, cache), todo))
+
     cards = []
     wanted = set()
     for source in notebooks:
         executed = find_executed(source, runs, cache)
         if executed is None:
             failed = find_executed(source, runs, cache, allow_errors=True)
-            # a failed run in the cache is redone only once the package changed
-            fresh = failed is not None and failed.parent == cache and (
-                failed.stat().st_mtime > package_mtime()
-            )
+            fresh = failed_and_fresh(source)
             if cfg.textures_execute_missing and not fresh:
                 executed = execute_into_cache(source, cache)
             else:
@@ -555,6 +625,10 @@ def prepare(app) -> None:
     modules, aliases = public_modules()
     _write_if_changed(src / "api" / "index.rst", api_index(modules, aliases))
     _write_if_changed(gen / "references.md", references_page(app, notebooks, modules))
+    # Sphinx listed the source files before this hook ran: on a fresh clone
+    # api/index.rst did not exist yet, and autosummary (next) generates stubs only
+    # for listed files. List them again.
+    app.env.find_files(app.config, app.builder)
 
 
 def _import_object(name: str):
@@ -699,6 +773,7 @@ def setup(app):
     app.add_config_value("textures_notebooks_dir", "../notebooks", "env")
     app.add_config_value("textures_runs_dirs", ["../runs"], "env")
     app.add_config_value("textures_execute_missing", True, "env")
+    app.add_config_value("textures_execute_workers", 0, "env")  # 0: min(4, cores)
     app.connect("config-inited", _make_static_dir)
     # before autosummary (priority 500) reads api/index.rst
     app.connect("builder-inited", prepare, priority=100)

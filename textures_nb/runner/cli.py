@@ -52,7 +52,15 @@ def _add_verbose_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m textures_nb`` argument parser."""
+    """The ``python -m textures_nb`` argument parser.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.cli import build_parser
+    >>> args = build_parser().parse_args(["run", "notebooks", "--out", "runs"])
+    >>> args.command, args.out
+    ('run', 'runs')
+    """
     parser = argparse.ArgumentParser(
         prog="python -m textures_nb",
         description="Batch tools for the textures-nb notebooks.",
@@ -185,6 +193,11 @@ def _check_run_parameters(notebooks, parameters: dict, kernel_name: str) -> None
 def parse_parameters(pairs) -> dict:
     """``-p NAME VALUE`` pairs -> dict, values read as Python literals when possible.
 
+    Parameters
+    ----------
+    pairs : list of [str, str]
+        What argparse collects from repeated ``-p NAME VALUE``.
+
     Examples
     --------
     >>> parse_parameters([["lam", "0.3"], ["wavelet", "db4"]])
@@ -260,7 +273,33 @@ def _show_papermill_log() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.cli import main
+    >>> main(["notebooks", "--check", str(path)])
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:

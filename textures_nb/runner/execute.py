@@ -66,6 +66,14 @@ class NotebookRun:
     resumed : bool
         True if :func:`~textures_nb.runner.grid.run_grid` found this run already
         finished and skipped it.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from textures_nb.runner.execute import NotebookRun
+    >>> run = NotebookRun("01_x", "ok", 12.5, Path("runs/01_x.ipynb"), Path("notebooks/01_x.ipynb"))
+    >>> run.status, run.seconds
+    ('ok', 12.5)
     """
 
     name: str
@@ -116,6 +124,18 @@ def kernel_manager_class(env: Mapping[str, str] | None = None):
     each other's values). nbclient builds and shuts down the manager itself
     from this class; ``_async_launch_kernel`` is jupyter_client's documented
     hook for launching kernels differently.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        Variables added to the kernels' environment.
+
+    Examples
+    --------
+    >>> from jupyter_client import KernelManager
+    >>> from textures_nb.runner.execute import kernel_manager_class
+    >>> issubclass(kernel_manager_class({"TQDM_DISABLE": "1"}), KernelManager)
+    True
     """
     from jupyter_client import AsyncKernelManager
 
@@ -189,6 +209,12 @@ def execute_notebook(
     -------
     NotebookRun
         ``status="ok"`` or ``"failed"`` with the failing cell and error.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.execute import execute_notebook
+    >>> run = execute_notebook("notebooks/01_x.ipynb", "runs/01_x.ipynb")  # doctest: +SKIP
+    >>> run.status  # doctest: +SKIP
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -237,6 +263,10 @@ def execute_notebook(
 
 def format_run(run: NotebookRun) -> str:
     """One status line, e.g. ``ok      12.3 s  runs/<stamp>/01_x.ipynb``.
+
+    Parameters
+    ----------
+    run : NotebookRun
 
     Examples
     --------

@@ -47,6 +47,16 @@ def open_executor(
         If the scheduler cannot be reached (raised before any work starts).
     TypeError
         If ``executor`` is of another type.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.executors import open_executor
+    >>> with open_executor(None) as ex:
+    ...     print(ex)
+    None
+    >>> with open_executor(None, workers=2) as ex:
+    ...     print(ex.submit(sum, [1, 2]).result())
+    3
     """
     if executor is None:
         if workers is None:

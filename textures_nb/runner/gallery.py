@@ -68,7 +68,15 @@ _BENIGN_CONSOLE = ("favicon", "/api/workspaces", "/lab/api/translations")
 
 
 def chromium_path() -> str | None:
-    """Chromium to drive: ``$CHROMIUM``, else ``chromium`` or ``chromium-browser`` on PATH."""
+    """Chromium to drive: ``$CHROMIUM``, else ``chromium`` or ``chromium-browser`` on PATH.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.gallery import chromium_path
+    >>> path = chromium_path()  # None without Chromium
+    >>> path is None or path.endswith(("chromium", "chrome", "chromium-browser"))
+    True
+    """
     for candidate in (
         os.environ.get("CHROMIUM"),
         shutil.which("chromium"),
@@ -81,7 +89,15 @@ def chromium_path() -> str | None:
 
 
 def browser_missing() -> str | None:
-    """Why browser checks cannot run here, or None when they can."""
+    """Why browser checks cannot run here, or None when they can.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.gallery import browser_missing
+    >>> message = browser_missing()  # None when Playwright and Chromium are there
+    >>> message is None or isinstance(message, str)
+    True
+    """
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -109,6 +125,23 @@ def jupyterlab(root, *, python: str = sys.executable, timeout: float = 120.0, en
     private ``JUPYTERLAB_SETTINGS_DIR``; the app is exposed as
     ``window.jupyterapp`` so the notebook model can be read. The server and
     its kernels stop when the context exits.
+
+    Parameters
+    ----------
+    root : str or Path
+        Folder served.
+    python : str, default this interpreter (keyword-only)
+        Python that runs JupyterLab.
+    timeout : float, default 120.0 (keyword-only)
+        Seconds to wait for the server to answer.
+    env : mapping of str to str, optional (keyword-only)
+        Environment of the server and its kernels.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.gallery import jupyterlab
+    >>> with jupyterlab("notebooks") as url:  # doctest: +SKIP
+    ...     print(url)  # doctest: +SKIP
     """
     root = Path(root).resolve()
     work = Path(tempfile.mkdtemp(prefix="textures-nb-lab-"))
@@ -170,7 +203,20 @@ def jupyterlab(root, *, python: str = sys.executable, timeout: float = 120.0, en
 
 
 def launch_browser(playwright):
-    """Headless Chromium (the system's) from a started ``sync_playwright()``."""
+    """Headless Chromium (the system's) from a started ``sync_playwright()``.
+
+    Parameters
+    ----------
+    playwright : playwright.sync_api.Playwright
+        From ``sync_playwright().start()`` or ``with sync_playwright() as pw``.
+
+    Examples
+    --------
+    >>> from playwright.sync_api import sync_playwright
+    >>> from textures_nb.runner.gallery import launch_browser
+    >>> with sync_playwright() as pw:  # doctest: +SKIP
+    ...     browser = launch_browser(pw)  # doctest: +SKIP
+    """
     path = chromium_path()
     if path is None:
         raise RuntimeError(browser_missing() or "no Chromium")
@@ -233,7 +279,30 @@ class WidgetMove:
 
 @dataclass
 class NotebookView:
-    """What a user sees after Run All on a notebook in JupyterLab."""
+    """What a user sees after Run All on a notebook in JupyterLab.
+
+    Parameters
+    ----------
+    name : str
+        The notebook's file name.
+    seconds : float
+        Time of Run All until the last cell finished (or the timeout).
+    finished : bool
+        Whether every cell finished in time.
+    errors, stderr, placeholders, console_errors : list
+        What was found, per check (cell number and message).
+    figures, panels, widgets : list
+        Measures of the drawn figures, image panels and widgets.
+    pictures : dict
+        Cell number -> picture of its outputs.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.gallery import NotebookView
+    >>> view = NotebookView("01_x.ipynb", 12.0, finished=True)
+    >>> {check: problems for check, problems in view.defects().items() if problems}
+    {}
+    """
 
     name: str
     seconds: float
@@ -414,6 +483,13 @@ def view_notebook(
     Returns
     -------
     NotebookView
+
+    Examples
+    --------
+    >>> from playwright.sync_api import sync_playwright
+    >>> from textures_nb.runner.gallery import jupyterlab, launch_browser, view_notebook
+    >>> with jupyterlab(".") as url, sync_playwright() as pw:  # doctest: +SKIP
+    ...     view = view_notebook(launch_browser(pw), url, "notebooks/01_x.ipynb")  # doctest: +SKIP
     """
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -635,7 +711,23 @@ def _move_widgets(page, view: NotebookView, timeout_s: float, out: Path | None) 
 
 
 def write_gallery(views: list[NotebookView], out_dir) -> Path:
-    """``index.html`` in ``out_dir`` showing every notebook's pictures and defects."""
+    """``index.html`` in ``out_dir`` showing every notebook's pictures and defects.
+
+    Parameters
+    ----------
+    views : list of NotebookView
+        The notebooks seen.
+    out_dir : str or Path
+        Folder of the pictures and of ``index.html``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from textures_nb.runner.gallery import NotebookView, write_gallery
+    >>> index = write_gallery([NotebookView("01_x.ipynb", 12.0, finished=True)], tempfile.mkdtemp())
+    >>> index.name
+    'index.html'
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -711,7 +803,18 @@ def run_notebooks(notebooks, out_dir, *, timeout: float = 900.0, move_widgets: b
 
 
 def main(argv=None) -> int:
-    """``python -m textures_nb.runner.gallery [NOTEBOOK_OR_FOLDER ...] [--out runs/gallery]``."""
+    """``python -m textures_nb.runner.gallery [NOTEBOOK_OR_FOLDER ...] [--out runs/gallery]``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Examples
+    --------
+    >>> from textures_nb.runner.gallery import main
+    >>> main(["notebooks", "--out", "runs/gallery"])  # doctest: +SKIP
+    """
     import argparse
 
     parser = argparse.ArgumentParser(

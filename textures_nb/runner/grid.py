@@ -66,6 +66,17 @@ def parse_value(text: str) -> Any:
 
     ``"3"`` gives 3, ``"0.5"`` 0.5, ``"True"`` True, ``"[1, 2]"`` a list;
     anything that is not a Python literal stays a string (``"db4"``).
+
+    Parameters
+    ----------
+    text : str
+        The value as typed.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.grid import parse_value
+    >>> parse_value("3"), parse_value("0.5"), parse_value("[1, 2]"), parse_value("db4")
+    (3, 0.5, [1, 2], 'db4')
     """
     try:
         return ast.literal_eval(text)
@@ -83,12 +94,27 @@ def load_grid(path: str | Path) -> dict[str, list[Any]]:
 
     Note that YAML reads ``1e-3`` as a string: write ``1.0e-3``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
     Raises
     ------
     FileNotFoundError
         If the file does not exist.
     ValueError
         If the file is not YAML or not a mapping of lists (see :func:`expand_grid`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from textures_nb.runner.grid import load_grid
+    >>> path = Path(tempfile.mkdtemp()) / "grid.yaml"
+    >>> _ = path.write_text("seed: [0, 1]\\nmethod: [gram, swd]\\n")
+    >>> load_grid(path)
+    {'seed': [0, 1], 'method': ['gram', 'swd']}
     """
     import yaml
 
@@ -191,6 +217,17 @@ def run_id(notebook: str | Path, parameters: Mapping[str, Any]) -> str:
     unsafe characters replaced), then 8 hex digits of a hash of all of them,
     so that distinct parameters never share a folder.
 
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook (its stem starts the name).
+    parameters : mapping of str to value
+        The run's parameters.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> run_id("notebooks/tiny.ipynb", {"seed": 1, "n": 2})
@@ -216,11 +253,33 @@ def notebook_parameters(notebook: str | Path, *, kernel_name: str = "python3") -
     papermill's own inspection (:func:`papermill.inspect_notebook`) of the cell
     tagged ``parameters``, also for notebooks without a kernelspec.
 
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook.
+    kernel_name : str, default "python3" (keyword-only)
+        Kernel papermill's inspection assumes.
+
     Returns
     -------
     dict
         Parameter name -> papermill's description (``inferred_type_name``,
         ``default``, ``help``); empty if no cell is tagged ``parameters``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.grid import notebook_parameters
+    >>> {name: p["default"] for name, p in notebook_parameters(path).items()}
+    {'seed': '0', 'full': 'False'}
     """
     import tempfile
 
@@ -245,11 +304,31 @@ def assigned_parameters(notebook: str | Path) -> dict[str, int]:
     What the notebook's author declared, whatever papermill's line parser makes
     of it (compare with :func:`notebook_parameters`).
 
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook.
+
     Returns
     -------
     dict
         Name -> line number (1-based) in the cell; empty if no cell is tagged
         ``parameters`` or it does not parse.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.grid import assigned_parameters
+    >>> assigned_parameters(path)
+    {'seed': 1, 'full': 2}
     """
     import nbformat
 
@@ -262,6 +341,11 @@ def assigned_parameters(notebook: str | Path) -> dict[str, int]:
 
 def assigned_names(code: str) -> dict[str, int]:
     """Top-level names assigned in ``code`` -> line number (empty if it does not parse).
+
+    Parameters
+    ----------
+    code : str
+        Python source.
 
     Examples
     --------
@@ -296,6 +380,34 @@ def check_parameters(
     it); the runners refuse it before any work starts. A name that the
     parameters cell assigns but papermill's line parser skips (typically a
     comment holding ``=`` or ``**``) gets its own message.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook.
+    names : iterable of str
+        Parameter names to be injected.
+    kernel_name : str, default "python3" (keyword-only)
+        Kernel papermill's inspection assumes.
+
+    Raises
+    ------
+    ValueError
+        A name papermill cannot inject, with the reason.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.grid import check_parameters
+    >>> check_parameters(path, ["seed", "full"])  # returns None: both can be injected
     """
     notebook = Path(notebook)
     names = sorted(set(names))

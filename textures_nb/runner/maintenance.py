@@ -62,7 +62,21 @@ _KEEP = "keep_output"  # nbstripout's per-cell switch
 
 
 def is_check_cell(cell) -> bool:
-    """True for a code cell whose output nbval compares (kept when stripping)."""
+    """True for a code cell whose output nbval compares (kept when stripping).
+
+    Parameters
+    ----------
+    cell : nbformat.NotebookNode
+        A notebook cell.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell
+    >>> from textures_nb.runner.maintenance import is_check_cell
+    >>> check = new_code_cell("# NBVAL_CHECK_OUTPUT\\nprint(1)")
+    >>> is_check_cell(check), is_check_cell(new_code_cell("1"))
+    (True, False)
+    """
     if cell.get("cell_type") != "code":
         return False
     return CHECK_MARKER in source(cell) or CHECK_TAG in tags(cell)
@@ -87,6 +101,23 @@ def strip_notebook(nb):
     -------
     nbformat.NotebookNode
         The stripped copy; ``nb`` itself is not modified.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.maintenance import strip_notebook
+    >>> nb = nbformat.read(path, as_version=4)
+    >>> nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="0\\n")]
+    >>> [len(c.get("outputs", [])) for c in strip_notebook(nb).cells]
+    [0, 0, 0]
     """
     from nbstripout import strip_output
 
@@ -125,6 +156,26 @@ def check_stripped(path: str | Path) -> list[str]:
     widget state; non-check code cells have no output nor execution count;
     check cells have outputs and an execution count; no output embeds
     plotly.js as HTML (use the mimetype renderer).
+
+    Parameters
+    ----------
+    path : str or Path
+        A stored notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.maintenance import check_stripped
+    >>> check_stripped(path)
+    []
     """
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
@@ -182,10 +233,35 @@ def refresh_notebooks(
     A notebook whose execution fails is left unchanged. Prints one status
     line per notebook, then any convention problem.
 
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Notebook files and folders.
+    execute : bool, default True (keyword-only)
+        Re-execute each notebook before stripping it.
+    kernel_name : str, default "python3" (keyword-only)
+        Kernel of the executions.
+
     Returns
     -------
     int
         0 if every notebook ran and passes :func:`check_stripped`, else 1.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.maintenance import refresh_notebooks
+    >>> status = refresh_notebooks([path], execute=False)  # doctest: +ELLIPSIS
+    >>> status
+    0
     """
     notebooks = collect_notebooks(paths)
     failed = False

@@ -58,7 +58,15 @@ def record(name: str, value: Any) -> None:
 
 
 def recorded() -> dict[str, Any]:
-    """Copy of the values stored with :func:`record` in this process."""
+    """Copy of the values stored with :func:`record` in this process.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.recording import record, recorded
+    >>> record("c1", 0.71)
+    >>> recorded()["c1"]
+    0.71
+    """
     return dict(_RECORDED)
 
 

@@ -26,6 +26,15 @@ def collect_notebooks(paths: Iterable[str | Path]) -> list[Path]:
     subfolders; Jupyter checkpoints are ignored). Duplicates are dropped,
     order of ``paths`` is kept, folders are expanded in sorted order.
 
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Notebook files and folders.
+
+    Returns
+    -------
+    list of Path
+
     Raises
     ------
     FileNotFoundError
@@ -33,6 +42,21 @@ def collect_notebooks(paths: Iterable[str | Path]) -> list[Path]:
     ValueError
         If a file is not a ``.ipynb`` notebook, a folder holds no notebook,
         or no path is given.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> cells = [new_markdown_cell("# Demo"),
+    ...          new_code_cell("seed = 0\\nfull = False", metadata={"tags": ["parameters"]}),
+    ...          new_code_cell("print(seed)")]
+    >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"
+    >>> nbformat.write(new_notebook(cells=cells), path)
+    >>> from textures_nb.runner.runs import collect_notebooks
+    >>> [p.name for p in collect_notebooks([path.parent, path])]
+    ['demo.ipynb']
     """
     found: list[Path] = []
     for raw in paths:
@@ -60,6 +84,25 @@ def timestamped_dir(root: str | Path, *, now: _dt.datetime | None = None) -> Pat
     """Create and return a fresh ``root/<YYYYmmdd-HHMMSS>`` folder.
 
     A ``-2``, ``-3``, ... suffix is added if that folder already exists.
+
+    Parameters
+    ----------
+    root : str or Path
+        Parent folder (created if needed).
+    now : datetime.datetime, optional (keyword-only)
+        The time stamped (default: now).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import datetime, tempfile
+    >>> from textures_nb.runner.runs import timestamped_dir
+    >>> root, now = tempfile.mkdtemp(), datetime.datetime(2026, 1, 2, 3, 4, 5)
+    >>> timestamped_dir(root, now=now).name, timestamped_dir(root, now=now).name
+    ('20260102-030405', '20260102-030405-2')
     """
     root = Path(root)
     stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -109,6 +152,12 @@ def run_notebooks(
     -------
     list of NotebookRun
         One entry per notebook, in order.
+
+    Examples
+    --------
+    >>> from textures_nb.runner.runs import run_notebooks
+    >>> runs = run_notebooks(["notebooks"], "runs/demo", progress=False)  # doctest: +SKIP
+    >>> [run.status for run in runs]  # doctest: +SKIP
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

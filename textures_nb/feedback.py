@@ -300,6 +300,19 @@ class MergeResult:
         One row per disputed pair: ``i``, ``j`` and each expert's answer.
     votes : pandas.DataFrame
         One row per pair and expert (the last answer of each expert).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> a = PairStore(os.path.join(d, "ana.jsonl")); b = PairStore(os.path.join(d, "bo.jsonl"))
+    >>> a.add(0, 1, True); a.add(2, 3, False)
+    >>> b.add(0, 1, True); b.add(2, 3, True)
+    >>> merged = merge_stores([a, b])
+    >>> merged
+    MergeResult(1 agreed pairs, 1 disagreements, 2 experts)
+    >>> merged.pairs(), merged.table().shape
+    ([(0, 1, True)], (2, 6))
     """
 
     agreed: list = field(repr=False)
@@ -590,6 +603,16 @@ class LearnedMetric:
         Number of same/different pairs used (``n_same`` of them "same").
     losses : list of float
         Training loss per epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.random.default_rng(0).normal(size=(10, 3))
+    >>> metric = learn_metric(F, [(0, 1, True), (2, 3, False)], n_epochs=5, progress=False)
+    >>> metric
+    LearnedMetric(n_pairs=2, n_same=1)
+    >>> metric.transform(F).shape, len(metric.losses)
+    ((10, 3), 5)
     """
 
     mean: np.ndarray = field(repr=False)
@@ -863,6 +886,17 @@ class LearningCurve:
     baseline : float
         Held-out precision@k of the standardised features (no answer).
     options : dict
+        Settings of the run (``k``, ``error``, ``batch``, ``n_seeds``,
+        ``baseline_ARI``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.repeat([0, 1], 6); F = np.random.default_rng(0).normal(size=(12, 2)) + 3 * y[:, None]
+    >>> curve = learning_curve(F[::2], y[::2], F[1::2], y[1::2], answers=(0, 4),
+    ...                        strategies=["random"], n_seeds=1, k=2, n_epochs=5, progress=False)
+    >>> curve.scores.shape, curve.table().index.tolist()
+    ((2, 6), [('random', 0), ('random', 4)])
     """
 
     scores: Any = field(repr=False)

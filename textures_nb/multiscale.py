@@ -1555,6 +1555,19 @@ def spacetime_exponents(x, **kwargs):
     a plane fit for ``H_space`` and ``H_time`` (floats), and space-time
     leaders for ``c1``, ``c2``.
 
+    Parameters
+    ----------
+    x : array_like
+        ``(T, H, W)`` or ``(C, T, H, W)``, time first, finite, at least 16
+        frames of at least 16 x 16 pixels.
+    **kwargs
+        Keyword arguments of :func:`textures_nb.spacetime.spacetime_exponents`
+        (``wavelet``, ``j_time``, ``j_space``, ``leaders``, ``leader_wavelet``).
+
+    Returns
+    -------
+    SpacetimeExponents
+
     Examples
     --------
     >>> from textures_nb.spacetime import spacetime_fbf

@@ -84,6 +84,19 @@ def default_scales(n: int, *, wavelet: str = "db3", dim: int = 1) -> int:
     """Number of scales used by default: :func:`textures_nb.multiscale.max_scale`, the
     coarsest scale of the default log-cumulant fits, for ``n`` samples (pixels) per side.
 
+    Parameters
+    ----------
+    n : int
+        Samples (1D) or pixels per side (2D), at least 1.
+    wavelet : str, default "db3"
+        Orthogonal PyWavelets wavelet.
+    dim : {1, 2}, default 1
+        Number of spatial dimensions.
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> default_scales(1024), default_scales(256, dim=2)

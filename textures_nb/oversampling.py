@@ -61,6 +61,16 @@ class SyntheticPool:
         candidate); nan when not tested.
     accepted : ndarray of bool, shape (M,)
         Not flagged as different at level ``alpha``.
+
+    Examples
+    --------
+    >>> from textures_nb.processes import fbf
+    >>> pool = synthesize_minority([fbf((64, 64), 0.5, seed=0)], 1, methods=["phase"],
+    ...                            max_candidates=1, n_null=19, progress=False)
+    >>> pool.candidates.shape, pool.source.tolist(), pool.method
+    ((1, 64, 64), [0], ['phase'])
+    >>> pool.table().columns.tolist()
+    ['source', 'method', 'p_value', 'accepted']
     """
 
     candidates: np.ndarray = field(repr=False)
@@ -194,7 +204,19 @@ class RareClassStudy:
         ``n_added``, ``accept_rate`` (share of the syntheses the quality test
         accepted, nan without synthesis).
     rare_class : str
+        Name of the class made rare.
     options : dict
+        Settings of the study (``fraction``, ``kind``, ``n_new``, ``methods``,
+        ``n_null``).
+
+    Examples
+    --------
+    >>> from textures_nb.data import demo_database
+    >>> db = demo_database(n_per_class=8, patch=64, classes=["brick", "grass", "gravel"])
+    >>> study = rare_class_study(db, "grass", strategies=["none", "duplicate"], n_new=2,
+    ...                          n_seeds=2, progress=False)
+    >>> study.rare_class, study.scores.shape, study.table().index.tolist()
+    ('grass', (4, 7), ['none', 'duplicate'])
     """
 
     scores: Any = field(repr=False)

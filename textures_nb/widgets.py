@@ -439,6 +439,22 @@ class PairJudge:
 def pair_judge(images, store, pairs=None, **kwargs) -> PairJudge:
     """A :class:`PairJudge` for ``images`` writing to ``store`` (see there).
 
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W)
+        The items to judge, one image each.
+    store : PairStore
+        Where each answer is written (:class:`textures_nb.feedback.PairStore`).
+    pairs : iterable of (int, int), optional
+        Pairs to show first (already judged ones are skipped).
+    **kwargs
+        Keyword arguments of :class:`PairJudge` (``features``, ``n_context``,
+        ``batch``, ``who``, ``thumb``, ``seed``).
+
+    Returns
+    -------
+    PairJudge
+
     Examples
     --------
     >>> import os, tempfile

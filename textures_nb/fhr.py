@@ -402,6 +402,20 @@ class CleanFHR:
         Sampling rate (Hz).
     raw : ndarray, shape (T,)
         The input trace (for plots).
+    options : dict
+        The cleaning settings used (``valid_range``, ``spike_jump``, ``max_interp``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from textures_nb.fhr import preprocess
+    >>> x = 140 + np.zeros(400)
+    >>> x[200:300] = 0.0                       # 25 s of lost signal: kept as a gap
+    >>> c = preprocess(x)
+    >>> type(c).__name__, int(c.missing.sum()), c.table()["interpolated"].tolist()
+    ('CleanFHR', 100, [False])
+    >>> c.missing_share(), c.spikes.size
+    (0.25, 0)
     """
 
     fhr: np.ndarray = field(repr=False)
@@ -925,6 +939,18 @@ class FHRFeatures:
     feature_sets : dict
         Named lists of feature columns: ``"classical"``, ``"multiscale"``,
         ``"deep"``, ``"classical+multiscale"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from textures_nb.fhr import FHRFeatures
+    >>> v = pd.DataFrame({"record": ["a", "b"], "window": "last", "ph": [7.0, 7.3],
+    ...                   "H": [0.8, 0.6], "problem": None})
+    >>> f = FHRFeatures(v, {"multiscale": ["H"]})
+    >>> f
+    FHRFeatures(2 records, windows ['last'], 1 features, 0 rows with a problem)
+    >>> f.table().shape
+    (2, 5)
     """
 
     values: object = field(repr=False)
@@ -1118,6 +1144,15 @@ class FHRParams:
         Spikes per hour.
     stage2_minutes : (float, float)
         Range of the duration of stage 2 (minutes, uniform).
+
+    Examples
+    --------
+    >>> from textures_nb.fhr import ACIDOTIC, NORMAL, FHRParams, simulate_recording
+    >>> p = FHRParams(H=0.8, lam=0.1)
+    >>> p.H, p.baseline, NORMAL == FHRParams(), ACIDOTIC.H > NORMAL.H
+    (0.8, 138.0, True, True)
+    >>> simulate_recording(p, minutes=5, seed=0).params.H
+    0.8
     """
 
     baseline: float = 138.0
@@ -1166,7 +1201,18 @@ class SimulatedFHR:
     stage2_start : int
         Sample of the onset of stage 2.
     fs : float
+        Sampling rate (Hz).
     params : FHRParams
+        The class parameters used.
+
+    Examples
+    --------
+    >>> from textures_nb.fhr import simulate_recording
+    >>> s = simulate_recording(minutes=5, seed=0)
+    >>> type(s).__name__, s.fhr.shape, s.uc.shape, s.clean.shape, s.fs
+    ('SimulatedFHR', (1200,), (1200,), (1200,), 4.0)
+    >>> s.table().columns.tolist()
+    ['start', 'length', 'seconds']
     """
 
     fhr: np.ndarray = field(repr=False)
@@ -1528,6 +1574,32 @@ class FHRClassification:
         (mean calibrated out-of-fold probability over repeats), ``prob_low`` /
         ``prob_high`` (5 % / 95 % over repeats), ``alert`` (prob above the
         decision level), ``agreement`` (share of repeats giving the same alert).
+    feature_set : str
+        Name of the feature set.
+    features : list of str
+        Its feature columns.
+    threshold : float
+        pH below which a recording is acidotic.
+    fpr : ndarray, shape (101,)
+        False-positive grid of the ROC curves, 0 to 1.
+    decision : float
+        Probability above which a recording raises an alert (the share of
+        acidotic recordings).
+    n_pos, n : int
+        Acidotic recordings and all recordings classified.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from textures_nb.fhr import FHRFeatures, classify
+    >>> rng = np.random.default_rng(0)
+    >>> ph = np.r_[rng.uniform(6.9, 7.0, 10), rng.uniform(7.1, 7.4, 30)]
+    >>> v = pd.DataFrame({"record": range(40), "window": "last", "ph": ph,
+    ...                   "H": (ph < 7.05) + rng.normal(0, 0.5, 40)})
+    >>> res = classify(FHRFeatures(v, {"ms": ["H"]}), feature_set="ms", n_splits=3,
+    ...                n_repeats=2, progress=False)
+    >>> type(res).__name__, res.fold_auc.shape, res.tpr.shape, (res.n_pos, res.n)
+    ('FHRClassification', (2, 3), (6, 101), (10, 40))
     """
 
     feature_set: str
@@ -1731,7 +1803,26 @@ def classify(
 
 @dataclass
 class FHRComparison:
-    """Several feature sets classified on the same folds (see :func:`compare_feature_sets`)."""
+    """Several feature sets classified on the same folds (see :func:`compare_feature_sets`).
+
+    Attributes
+    ----------
+    results : dict of str to FHRClassification
+        One classification per feature set, in the order the sets were given.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from textures_nb.fhr import FHRFeatures, compare_feature_sets
+    >>> rng = np.random.default_rng(0)
+    >>> ph = np.r_[rng.uniform(6.9, 7.0, 10), rng.uniform(7.1, 7.4, 30)]
+    >>> v = pd.DataFrame({"record": range(40), "window": "last", "ph": ph,
+    ...                   "a": rng.normal(size=40), "b": rng.normal(size=40)})
+    >>> cmp = compare_feature_sets(FHRFeatures(v, {"a": ["a"], "b": ["b"]}), ["a", "b"],
+    ...                            n_splits=3, n_repeats=1, progress=False)
+    >>> type(cmp).__name__, list(cmp.results), cmp.table().shape
+    ('FHRComparison', ['a', 'b'], (2, 5))
+    """
 
     results: dict = field(repr=False)
 

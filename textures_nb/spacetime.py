@@ -329,6 +329,19 @@ class SpacetimeExponents:
         ``(C, J_t, J_s)``: ``log2`` mean squared details per scale pair.
     j_time, j_space : (int, int)
         Scale ranges of the fit (1 is the finest).
+    per_channel : numpy.ndarray
+        ``(C, 4)``: ``H_space``, ``H_time``, ``c1``, ``c2`` per channel.
+    leader_cumulants : numpy.ndarray
+        ``(C, J, 2)``: mean and variance of ``ln`` of the leaders per space-time scale.
+
+    Examples
+    --------
+    >>> x = spacetime_fbf((16, 16, 16), 0.3, 0.7, seed=0)
+    >>> est = spacetime_exponents(x, wavelet="db1")
+    >>> type(est).__name__, est.j_time, est.j_space, est.log2_variance.shape
+    ('SpacetimeExponents', (1, 2), (1, 2), (1, 2, 2))
+    >>> est.table().columns.tolist()
+    ['H_space', 'H_time', 'c1', 'c2']
     """
 
     H_space: float
@@ -549,6 +562,13 @@ class VelocityEstimate:
         ``(n_lags, 2)``: median shift at each lag (pixels).
     lags : numpy.ndarray
         The lags (frames).
+
+    Examples
+    --------
+    >>> x = advected_field((8, 32, 32), (0.0, 1.0), seed=0)
+    >>> v = estimate_velocity(x, max_lag=2)
+    >>> type(v).__name__, v.lags.tolist(), v.shifts.shape, v.table().shape
+    ('VelocityEstimate', [1, 2], (2, 2), (2, 5))
     """
 
     velocity: tuple[float, float]
@@ -684,6 +704,17 @@ def frame_differences(x) -> np.ndarray:
     Entry ``t`` is ``sqrt(mean((x[t + 1] - x[t])**2))`` over pixels (and
     channels). A join between two synthesised blocks that did not keep the
     time statistics shows up as an entry outside the range of the others.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(T, H, W)`` or ``(C, T, H, W)``, time first, finite, at least 2
+        frames of at least 16 x 16 pixels.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T - 1,)
+        RMS difference between frames ``t`` and ``t + 1``, in the units of ``x``.
 
     Examples
     --------
@@ -1071,8 +1102,18 @@ class SequenceSynthesis:
     joins : list of int
         First frame of each block after the first (streaming mode).
     seconds : float
+        Wall-clock time of the synthesis.
     method : str
+        ``"gram"``, ``"phase"`` or ``"iaaft"``.
     options : dict
+        The settings used (method options, ``n_iter``, ``overlap``...).
+
+    Examples
+    --------
+    >>> x = spacetime_fbf((16, 16, 16), 0.5, 0.5, seed=0)
+    >>> y = synthesize_sequence(x, method="phase", progress=False)
+    >>> type(y).__name__, y.method, y.texture.shape, y.losses, y.joins
+    ('SequenceSynthesis', 'phase', (16, 16, 16), [], [])
     """
 
     texture: np.ndarray = field(repr=False)
@@ -1385,6 +1426,24 @@ class SequenceComparison:
     space axis, times 3; at least ``floor``), ``ok`` whether
     ``|difference| <= tolerance``: a screening, not a calibrated test (see
     :func:`textures_nb.quality.compare` for that on images).
+
+    Attributes
+    ----------
+    rows : list of dict
+        One dict per index: ``index``, scale or lag keys (``j_time``,
+        ``j_space``, ``lag``) where they apply, ``sample``, ``synthesis``,
+        ``difference``, ``tolerance``, ``ok``.
+    n_flagged : int
+        Indices outside their tolerance.
+    n_indices : int
+        Indices compared.
+
+    Examples
+    --------
+    >>> x = spacetime_fbf((32, 32, 32), 0.5, 0.5, seed=0)
+    >>> rep = compare_sequences(x, x)
+    >>> type(rep).__name__, rep.n_flagged, rep.n_indices, len(rep.table())
+    ('SequenceComparison', 0, 16, 16)
     """
 
     rows: list[dict[str, Any]] = field(repr=False)

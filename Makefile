@@ -31,16 +31,25 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m textures_nb run notebooks --out runs
 
-# unit tests, doctests and notebooks (testpaths in pyproject.toml), then the browser
-# suite in tests/browser when it exists (it skips itself without Playwright/chromium);
-# the browser suite runs even if the first part failed, and make test fails if either did.
-# It installs the docs extra so that the website checks (tests/test_docs.py, which
-# builds the site once into docs/_build/html, and tests/browser/test_docs_pages.py,
-# which opens it) run instead of skipping: about 2-3 min of the total (BENCHMARKS.md)
+# unit tests, doctests and notebooks (testpaths in pyproject.toml), then the website
+# checks and the browser suite (tests/test_docs.py, tests/browser; they skip themselves
+# without Sphinx or Playwright/chromium). Both parts run on JOBS pytest-xdist workers
+# (default: one per core), one torch/BLAS thread each so that workers do not fight for
+# the cores: `--dist loadfile` keeps a notebook's cells on one worker (one kernel),
+# `--dist loadgroup` one notebook's browser checks (tests/browser/conftest.py). The
+# notebooks nbval runs are kept in runs/nbval (conftest.py, --save-executed) and the
+# website build reuses them instead of executing every notebook again. The second part
+# runs even if the first failed, and make test fails if either did. `make test JOBS=0`
+# runs everything in one process.
+JOBS ?= auto
+XDIST_FILES = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
+XDIST_GROUPS = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadgroup)
 test: $(STAMP) $(VENV)/.docs-installed
-	@status=0; \
-	echo "$(PYTEST) --ignore=tests/browser"; $(PYTEST) --ignore=tests/browser || status=1; \
-	$(if $(wildcard tests/browser/test_*.py),echo "$(PYTEST) tests/browser"; $(PYTEST) tests/browser || status=1;) \
+	@status=0; export OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=$${MKL_NUM_THREADS:-1}; \
+	set -x; \
+	$(PYTEST) $(XDIST_FILES) --ignore=tests/browser --ignore=tests/test_docs.py \
+		--save-executed runs/nbval || status=1; \
+	$(PYTEST) $(XDIST_GROUPS) tests/test_docs.py $(wildcard tests/browser) || status=1; \
 	exit $$status
 
 # the edit-test loop: unit tests without the slow and browser ones (< 2 min on 2 cores)

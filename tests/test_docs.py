@@ -27,7 +27,8 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
 import textures_docs  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# one xdist group with the browser checks of the built pages, which reuse this build
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_docs_pages")]
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Warnings that mean a broken link, page or API entry: each fails the build check.

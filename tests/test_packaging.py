@@ -114,7 +114,9 @@ def test_make_installs_torch_before_the_project():
     assert "pip install torch --index-url https://x/cpu" in custom.stdout
 
 
-def _make_with_stand_in_python(tmp_path: Path, target: str, fail_when: str = "") -> tuple:
+def _make_with_stand_in_python(
+    tmp_path: Path, target: str, fail_when: str = "", jobs: str | None = None
+) -> tuple:
     """Run a make target for real with .venv/bin/python replaced by a logging stand-in."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(parents=True)
@@ -131,7 +133,8 @@ def _make_with_stand_in_python(tmp_path: Path, target: str, fail_when: str = "")
     stamp.touch()  # newer than pyproject.toml: nothing to install
     os.utime(stamp, (2**31, 2**31))
     result = subprocess.run(
-        ["make", "--no-print-directory", target, f"BIN={bin_dir}", f"STAMP={stamp}"],
+        ["make", "--no-print-directory", target, f"BIN={bin_dir}", f"STAMP={stamp}"]
+        + ([f"JOBS={jobs}"] if jobs is not None else []),
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -143,23 +146,30 @@ def _make_with_stand_in_python(tmp_path: Path, target: str, fail_when: str = "")
     return result.returncode, calls
 
 
+FIRST_PART = (
+    "TQDM_DISABLE=1 -m pytest -n auto --dist loadfile --ignore=tests/browser"
+    " --ignore=tests/test_docs.py --save-executed runs/nbval"
+)
+SECOND_PART = "TQDM_DISABLE=1 -m pytest -n auto --dist loadgroup tests/test_docs.py tests/browser"
+
+
 @needs_make
-def test_make_test_runs_everything_then_the_browser_suite(tmp_path):
+def test_make_test_runs_everything_then_the_website_and_browser_suite(tmp_path):
     code, calls = _make_with_stand_in_python(tmp_path, "test")
     assert code == 0
-    # unit tests, doctests and notebooks (testpaths), then the browser suite
-    assert calls[0] == "TQDM_DISABLE=1 -m pytest --ignore=tests/browser"
-    if list((REPO / "tests" / "browser").glob("test_*.py")):
-        assert calls[1:] == ["TQDM_DISABLE=1 -m pytest tests/browser"]
+    # unit tests, doctests and notebooks (testpaths) on xdist workers, keeping the executed
+    # notebooks for the website build; then the website checks and the browser suite
+    assert calls == [FIRST_PART, SECOND_PART]
+    code, calls = _make_with_stand_in_python(tmp_path / "serial", "test", jobs="0")
+    assert code == 0
+    assert [" -n " in c or "--dist" in c for c in calls] == [False, False]
 
 
 @needs_make
 def test_make_test_runs_the_browser_suite_even_after_a_failure_and_fails(tmp_path):
-    if not list((REPO / "tests" / "browser").glob("test_*.py")):
-        pytest.skip("no browser suite yet")
     code, calls = _make_with_stand_in_python(tmp_path, "test", fail_when="--ignore")
     assert code != 0
-    assert calls[-1] == "TQDM_DISABLE=1 -m pytest tests/browser"
+    assert calls[-1] == SECOND_PART
     code, calls = _make_with_stand_in_python(tmp_path / "b", "test", fail_when="tests/browser")
     assert code != 0 and len(calls) == 2
 

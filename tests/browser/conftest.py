@@ -10,6 +10,7 @@ session, so the stored notebooks are never touched; pictures of every notebook
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -28,12 +29,31 @@ def pytest_configure(config):
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
+            # under pytest-xdist (`--dist loadgroup`, as make test runs it) each notebook's
+            # checks stay on one worker, so that it is run once in that worker's JupyterLab
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            group = params.get("notebook") or Path(str(item.fspath)).stem
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, the controller writes the gallery of what every worker saw."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    parts = sorted(PICTURES.glob(".views-*.pickle"))
+    if not parts:
+        return
+    seen = [v for p in parts for v in pickle.loads(p.read_bytes())]
+    gallery.write_gallery(sorted(seen, key=lambda v: v.name), PICTURES)
+    for p in parts:
+        p.unlink()
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +107,10 @@ def views(lab, browser):
         return cache[relpath]
 
     yield get
-    if cache:
-        gallery.write_gallery(
-            [v for k, v in cache.items() if k.startswith("notebooks/")], PICTURES
-        )
+    seen = [v for k, v in cache.items() if k.startswith("notebooks/")]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if seen and worker:  # the controller merges the workers' parts (pytest_sessionfinish)
+        PICTURES.mkdir(parents=True, exist_ok=True)
+        (PICTURES / f".views-{worker}.pickle").write_bytes(pickle.dumps(seen))
+    elif seen:
+        gallery.write_gallery(seen, PICTURES)

@@ -965,37 +965,26 @@ def _band_power(x, n_bands_t: int, n_bands_s: int):
 
 
 def _wavelet_filters(name: str = "db3"):
+    """Flipped L1-normalised filter bank ``(2, 1, L)`` in float32 (``_shared.torch_wavelet``)."""
     import torch
 
-    from ._shared.wavelets import wavelet as _wavelet
+    from ._shared.torch_wavelet import filter_bank
 
-    w = _wavelet(name)
-    lo = torch.tensor(np.asarray(w.dec_lo) / math.sqrt(2.0), dtype=torch.float32)
-    hi = torch.tensor(np.asarray(w.dec_hi) / math.sqrt(2.0), dtype=torch.float32)
-    return lo, hi
+    return filter_bank(name, dtype=torch.float32)
 
 
 def _torch_hyperbolic_logvar(x, filters, lt: int, ls: int):
     """``log2`` mean squared hyperbolic details ``(C, lt, ls)`` of ``x`` (1, C, T, H, W), in torch.
 
     The (time, space) transform of ``hyperbolic_details`` (valid borders, L1
-    normalisation), differentiable.
+    normalisation), differentiable; one step is ``_shared.torch_wavelet.wavelet_step``.
     """
     import torch
-    import torch.nn.functional as F
 
-    lo, hi = filters
-    n_ch = x.shape[1]
+    from ._shared.torch_wavelet import wavelet_step
 
     def step(a, axis):
-        shape, stride = [1, 1, 1], [1, 1, 1]
-        shape[axis], stride[axis] = len(lo), 2
-        k_lo = lo.flip(0).view(1, 1, *shape).repeat(n_ch, 1, 1, 1, 1)
-        k_hi = hi.flip(0).view(1, 1, *shape).repeat(n_ch, 1, 1, 1, 1)
-        return (
-            F.conv3d(a, k_lo, stride=stride, groups=n_ch),
-            F.conv3d(a, k_hi, stride=stride, groups=n_ch),
-        )
+        return wavelet_step(a, filters, axis + 2)
 
     rows = []
     a = x

@@ -224,3 +224,55 @@ def test_bad_arguments(fbf_pair):
         st.synthesize_sequence(np.ones((32, 32, 32)), progress=False)
     with pytest.raises(ValueError, match="H_time"):
         st.spacetime_fbf((16, 32, 32), 0.5, 1.2)
+
+
+def test_torch_hyperbolic_logvar_equals_numpy_transform():
+    # the shared torch wavelet step (textures_nb/_shared/torch_wavelet.py) in float64 gives
+    # the numpy hyperbolic details of the analysis to rounding
+    import torch
+
+    from textures_nb._shared.hyperbolic import hyperbolic_details
+    from textures_nb._shared.torch_wavelet import filter_bank
+
+    x = st.spacetime_fbf((32, 48, 48), 0.4, 0.6, seed=1)
+    lv = st._torch_hyperbolic_logvar(torch.as_tensor(x[None, None]), filter_bank("db3"), 2, 2)
+    d = hyperbolic_details(x, ((0,), (1, 2)), levels=(2, 2))
+    ref = [[np.log2(np.mean(d[(a, b)] ** 2)) for b in (1, 2)] for a in (1, 2)]
+    np.testing.assert_allclose(lv[0].numpy(), ref, atol=1e-10)
+
+
+def test_increment_acf_per_space_scale_known_values():
+    # row 0 is temporal_autocorrelation(increments=True); row j that of the 2**j x 2**j
+    # pixel block averages, computed here independently in numpy
+    import torch
+
+    x = st.spacetime_fbf((24, 32, 32), 0.7, 0.3, seed=2)
+    out = st._torch_increment_acf(torch.as_tensor(x[None, None]), 5, 2).numpy()
+    assert out.shape == (3, 6)
+    energy, rho = out[:, 0], out[:, 1:]
+    np.testing.assert_allclose(rho[0], st.temporal_autocorrelation(x, 5, increments=True)[1:])
+    # column 0: ln of the mean squared frame step, the frame_differences' mean square
+    assert energy[0] == pytest.approx(np.log(np.mean(st.frame_differences(x) ** 2)))
+    blocks = x.reshape(24, 8, 4, 8, 4).mean(axis=(2, 4))
+    ref = st.temporal_autocorrelation(np.repeat(np.repeat(blocks, 2, 1), 2, 2), 5, increments=True)
+    np.testing.assert_allclose(rho[2], ref[1:], atol=1e-12)
+    # white noise in time per pixel (increments: rho(1) = -1/2) plus a random walk of 8 x 8
+    # pixel blocks (white increments): the pixel average sees the first, 4 x 4 averages more
+    # of the second
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.standard_normal((64, 4, 4)), axis=0)
+    y = 1.5 * rng.standard_normal((64, 32, 32)) + np.repeat(np.repeat(walk, 8, 1), 8, 2)
+    r = st._torch_increment_acf(torch.as_tensor(y[None, None]), 1, 2).numpy()[:, 1]
+    assert r[0] < -0.4 and r[2] > -0.15, r
+
+
+def test_phase_match_wavelets_option_closes_the_h_space_gap(fbf_pair):
+    # the plain random-phase field of a non-periodic crop misses the sample's valid-border
+    # H_space (documented in synthesize_sequence); the per-octave rescaling brings it back
+    x = fbf_pair[(0.3, 0.7)]
+    e0 = st.spacetime_exponents(x, leaders=False)
+    gaps = {}
+    for m in (False, True):
+        y = st.synthesize_sequence(x, method="phase", seed=1, match_wavelets=m, progress=False)
+        gaps[m] = abs(st.spacetime_exponents(y.texture, leaders=False).H_space - e0.H_space)
+    assert gaps[True] < 0.5 * gaps[False], gaps

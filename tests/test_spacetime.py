@@ -218,6 +218,8 @@ def test_bad_arguments(fbf_pair):
         st.synthesize_sequence(x, method="phase", n_filters=3, progress=False)
     with pytest.raises(ValueError, match="overlap"):
         st.synthesize_sequence(x, method="phase", size=(64, 64, 64), overlap=16, progress=False)
+    with pytest.raises(ValueError, match="acf_levels"):
+        st.synthesize_sequence(x, acf_levels=-1, progress=False)
     with pytest.raises(ValueError, match="j_time"):
         st.spacetime_exponents(x, j_time=(1, 5))
     with pytest.raises(ValueError, match="constant"):
@@ -276,3 +278,26 @@ def test_phase_match_wavelets_option_closes_the_h_space_gap(fbf_pair):
         y = st.synthesize_sequence(x, method="phase", seed=1, match_wavelets=m, progress=False)
         gaps[m] = abs(st.spacetime_exponents(y.texture, leaders=False).H_space - e0.H_space)
     assert gaps[True] < 0.5 * gaps[False], gaps
+    # the rescaling leaves the space scales coarser than the details alone: the frame steps of
+    # a field smooth in space and rough in time keep their size (they were 35 % too small
+    # when the detail gains reached those scales)
+    x = fbf_pair[(0.7, 0.3)]
+    for s in (1, 2):
+        y = st.synthesize_sequence(x, method="phase", seed=s, match_wavelets=True, progress=False)
+        ratio = st.frame_differences(y.texture).mean() / st.frame_differences(x).mean()
+        assert 0.85 < ratio < 1.15, ratio
+
+
+@pytest.mark.slow
+def test_gram_streaming_joins_inside_the_sample_range_over_seeds():
+    # field smooth in space, rough in time (the case whose join was smoother than any step of
+    # the sample): 3 seeds, 2 joins each; the synthesis's frame steps keep the sample's size
+    for s in range(3):
+        x = st.spacetime_fbf((32, 48, 48), 0.7, 0.3, seed=s)
+        r = st.synthesize_sequence(x, size=(64, 48, 48), n_iter=4, seed=s + 1, progress=False)
+        assert r.joins == [32, 48]
+        f0 = st.frame_differences(x)
+        f = st.frame_differences(r.texture)
+        at = f[np.array(r.joins) - 1]
+        assert np.all((at >= f0.min()) & (at <= f0.max())), (s, at, f0.min(), f0.max())
+        assert 0.85 < f.mean() / f0.mean() < 1.15, (s, f.mean(), f0.mean())

@@ -11,7 +11,7 @@ autocorrelation of the frame increments at lags 1..8, and a synthesis twice as l
 Each synthesis runs in a fresh process so that its peak resident memory (``ru_maxrss``) is
 its own. Arguments: methods and/or sample seeds (``python bench_spacetime.py gram 0 1``);
 environment: ``BENCH_NO_ANALYSIS=1``, ``BENCH_WORKERS`` (2), ``BENCH_THREADS`` (torch threads
-per worker, 1), ``BENCH_OUT`` (results file name).
+per worker, 1), ``BENCH_T2`` (frames made, 128), ``BENCH_OUT`` (results file name).
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def main() -> None:
         "lies in the sample's range; 'others in range': the same test on the synthesis's "
         "non-join steps (what a join should match: the sample's own extremes are a 2/63 event).",
         "",
-        "| (H_s, H_t) | method | seed | seconds (T2 = 128) | peak RSS (MB) | dH_s | dH_t "
+        f"| (H_s, H_t) | method | seed | seconds (T2 = {os.environ.get('BENCH_T2', '128')}) "
+        "| peak RSS (MB) | dH_s | dH_t "
         "| max abs dacf (lag) | joins (rank) | joins in range | others in range |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |",
     ]
@@ -155,7 +156,8 @@ def main() -> None:
     methods = [m for m in sys.argv[1:] if not m.isdigit()] or ["phase", "iaaft", "gram"]
     seeds = [int(m) for m in sys.argv[1:] if m.isdigit()] or [0, 1, 2]
     runs = [(c, m, s) for c in [(0.3, 0.7), (0.7, 0.3)] for m in methods for s in seeds]
-    args = [(hs, ht, m, 128, s) for (hs, ht), m, s in runs]
+    t2 = int(os.environ.get("BENCH_T2", "128"))
+    args = [(hs, ht, m, t2, s) for (hs, ht), m, s in runs]
     n_workers = int(os.environ.get("BENCH_WORKERS", "2"))
     summary: dict = {}
     with ctx.Pool(n_workers, maxtasksperchild=1) as pool:

@@ -301,3 +301,23 @@ def test_gram_streaming_joins_inside_the_sample_range_over_seeds():
         at = f[np.array(r.joins) - 1]
         assert np.all((at >= f0.min()) & (at <= f0.max())), (s, at, f0.min(), f0.max())
         assert 0.85 < f.mean() / f0.mean() < 1.15, (s, f.mean(), f0.mean())
+
+
+@pytest.mark.slow
+def test_iaaft_streaming_joins_continue_the_previous_block():
+    # the overlap is set after the IAAFT iterations with the kriging correction: the joins
+    # are ordinary steps (before, clamping at every iteration left joins 1.6 x the median step,
+    # above the sample's largest)
+    steps, joins = [], []
+    for s in range(3):
+        x = st.spacetime_fbf((32, 48, 48), 0.3, 0.7, seed=s)
+        r = st.synthesize_sequence(
+            x, method="iaaft", size=(64, 48, 48), n_iter=10, seed=s + 1, progress=False
+        )
+        f0 = st.frame_differences(x)
+        f = st.frame_differences(r.texture)
+        at = f[np.array(r.joins) - 1]
+        assert np.all((at >= 0.9 * f0.min()) & (at <= 1.1 * f0.max())), (s, at, f0.min(), f0.max())
+        joins += list(at)
+        steps.append(np.median(f))
+    assert np.mean(joins) < 1.3 * np.mean(steps), (joins, steps)

@@ -218,9 +218,106 @@ def test_bad_arguments(fbf_pair):
         st.synthesize_sequence(x, method="phase", n_filters=3, progress=False)
     with pytest.raises(ValueError, match="overlap"):
         st.synthesize_sequence(x, method="phase", size=(64, 64, 64), overlap=16, progress=False)
+    with pytest.raises(ValueError, match="acf_levels"):
+        st.synthesize_sequence(x, acf_levels=-1, progress=False)
     with pytest.raises(ValueError, match="j_time"):
         st.spacetime_exponents(x, j_time=(1, 5))
     with pytest.raises(ValueError, match="constant"):
         st.synthesize_sequence(np.ones((32, 32, 32)), progress=False)
     with pytest.raises(ValueError, match="H_time"):
         st.spacetime_fbf((16, 32, 32), 0.5, 1.2)
+
+
+def test_torch_hyperbolic_logvar_equals_numpy_transform():
+    # the shared torch wavelet step (textures_nb/_shared/torch_wavelet.py) in float64 gives
+    # the numpy hyperbolic details of the analysis to rounding
+    import torch
+
+    from textures_nb._shared.hyperbolic import hyperbolic_details
+    from textures_nb._shared.torch_wavelet import filter_bank
+
+    x = st.spacetime_fbf((32, 48, 48), 0.4, 0.6, seed=1)
+    lv = st._torch_hyperbolic_logvar(torch.as_tensor(x[None, None]), filter_bank("db3"), 2, 2)
+    d = hyperbolic_details(x, ((0,), (1, 2)), levels=(2, 2))
+    ref = [[np.log2(np.mean(d[(a, b)] ** 2)) for b in (1, 2)] for a in (1, 2)]
+    np.testing.assert_allclose(lv[0].numpy(), ref, atol=1e-10)
+
+
+def test_increment_acf_per_space_scale_known_values():
+    # row 0 is temporal_autocorrelation(increments=True); row j that of the 2**j x 2**j
+    # pixel block averages, computed here independently in numpy
+    import torch
+
+    x = st.spacetime_fbf((24, 32, 32), 0.7, 0.3, seed=2)
+    out = st._torch_increment_acf(torch.as_tensor(x[None, None]), 5, 2).numpy()
+    assert out.shape == (3, 6)
+    energy, rho = out[:, 0], out[:, 1:]
+    np.testing.assert_allclose(rho[0], st.temporal_autocorrelation(x, 5, increments=True)[1:])
+    # column 0: ln of the mean squared frame step, the frame_differences' mean square
+    assert energy[0] == pytest.approx(np.log(np.mean(st.frame_differences(x) ** 2)))
+    blocks = x.reshape(24, 8, 4, 8, 4).mean(axis=(2, 4))
+    ref = st.temporal_autocorrelation(np.repeat(np.repeat(blocks, 2, 1), 2, 2), 5, increments=True)
+    np.testing.assert_allclose(rho[2], ref[1:], atol=1e-12)
+    # white noise in time per pixel (increments: rho(1) = -1/2) plus a random walk of 8 x 8
+    # pixel blocks (white increments): the pixel average sees the first, 4 x 4 averages more
+    # of the second
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.standard_normal((64, 4, 4)), axis=0)
+    y = 1.5 * rng.standard_normal((64, 32, 32)) + np.repeat(np.repeat(walk, 8, 1), 8, 2)
+    r = st._torch_increment_acf(torch.as_tensor(y[None, None]), 1, 2).numpy()[:, 1]
+    assert r[0] < -0.4 and r[2] > -0.15, r
+
+
+def test_phase_match_wavelets_option_closes_the_h_space_gap(fbf_pair):
+    # the plain random-phase field of a non-periodic crop misses the sample's valid-border
+    # H_space (documented in synthesize_sequence); the per-octave rescaling brings it back
+    x = fbf_pair[(0.3, 0.7)]
+    e0 = st.spacetime_exponents(x, leaders=False)
+    gaps = {}
+    for m in (False, True):
+        y = st.synthesize_sequence(x, method="phase", seed=1, match_wavelets=m, progress=False)
+        gaps[m] = abs(st.spacetime_exponents(y.texture, leaders=False).H_space - e0.H_space)
+    assert gaps[True] < 0.5 * gaps[False], gaps
+    # the rescaling leaves the space scales coarser than the details alone: the frame steps of
+    # a field smooth in space and rough in time keep their size (they were 35 % too small
+    # when the detail gains reached those scales)
+    x = fbf_pair[(0.7, 0.3)]
+    for s in (1, 2):
+        y = st.synthesize_sequence(x, method="phase", seed=s, match_wavelets=True, progress=False)
+        ratio = st.frame_differences(y.texture).mean() / st.frame_differences(x).mean()
+        assert 0.85 < ratio < 1.15, ratio
+
+
+@pytest.mark.slow
+def test_gram_streaming_joins_inside_the_sample_range_over_seeds():
+    # field smooth in space, rough in time (the case whose join was smoother than any step of
+    # the sample): 3 seeds, 2 joins each; the synthesis's frame steps keep the sample's size
+    for s in range(3):
+        x = st.spacetime_fbf((32, 48, 48), 0.7, 0.3, seed=s)
+        r = st.synthesize_sequence(x, size=(64, 48, 48), n_iter=4, seed=s + 1, progress=False)
+        assert r.joins == [32, 48]
+        f0 = st.frame_differences(x)
+        f = st.frame_differences(r.texture)
+        at = f[np.array(r.joins) - 1]
+        assert np.all((at >= f0.min()) & (at <= f0.max())), (s, at, f0.min(), f0.max())
+        assert 0.85 < f.mean() / f0.mean() < 1.15, (s, f.mean(), f0.mean())
+
+
+@pytest.mark.slow
+def test_iaaft_streaming_joins_continue_the_previous_block():
+    # the overlap is set after the IAAFT iterations with the kriging correction: the joins
+    # are ordinary steps (before, clamping at every iteration left joins 1.6 x the median step,
+    # above the sample's largest)
+    steps, joins = [], []
+    for s in range(3):
+        x = st.spacetime_fbf((32, 48, 48), 0.3, 0.7, seed=s)
+        r = st.synthesize_sequence(
+            x, method="iaaft", size=(64, 48, 48), n_iter=10, seed=s + 1, progress=False
+        )
+        f0 = st.frame_differences(x)
+        f = st.frame_differences(r.texture)
+        at = f[np.array(r.joins) - 1]
+        assert np.all((at >= 0.9 * f0.min()) & (at <= 1.1 * f0.max())), (s, at, f0.min(), f0.max())
+        joins += list(at)
+        steps.append(np.median(f))
+    assert np.mean(joins) < 1.3 * np.mean(steps), (joins, steps)

@@ -56,6 +56,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._checks import check_positive_int
+from ._shared.torch_wavelet import wavelet_step
 from ._shared.wavelets import wavelet as _wavelet
 from .multiscale import max_scale
 
@@ -157,16 +158,7 @@ class WaveletTransform(torch.nn.Module):
 
     def _step(self, a: Tensor, axis: int, periodic: bool) -> tuple[Tensor, Tensor]:
         """Low and high outputs of one valid (or wrapped) step along ``axis`` (-1 or -2)."""
-        a = a.movedim(axis, -1)
-        shape = a.shape
-        flat = a.reshape(-1, 1, shape[-1])
-        if periodic:
-            pad = self.n_taps - 2
-            flat = torch.cat([flat, flat[..., :pad]], dim=-1)
-        out = F.conv1d(flat, self.bank.to(a.dtype), stride=2)  # (N, 2, n')
-        lo = out[:, 0].reshape(*shape[:-1], -1).movedim(-1, axis)
-        hi = out[:, 1].reshape(*shape[:-1], -1).movedim(-1, axis)
-        return lo, hi
+        return wavelet_step(a, self.bank, axis, periodic=periodic)
 
     def forward(self, x: Tensor, *, periodic: bool = False) -> list[Tensor]:
         """Details ``[d_1, ..., d_J]``: ``(B, C, n_j)`` or ``(B, C, 3, h_j, w_j)``."""

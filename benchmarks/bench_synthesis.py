@@ -526,28 +526,87 @@ def section_multiscale_speed(n_timed: int = 10) -> list[str]:
     return rows
 
 
-def section_multiscale_quality(n: int = 10, side: int = 128) -> list[str]:
-    """quality.compare flag rates: multiscale vs gram syntheses vs disjoint crops."""
+FLAG_CASES = {
+    # name: (description, generator of a field twice the sample's length along the last axis)
+    "mrw1d": ("1D MRW 2^14 (H .72, lam .2)", lambda seed: mrw(2**15, 0.72, 0.2, seed=seed)),
+    "mrw2d": ("2D MRW 128^2 (H .7, lam .2)", lambda seed: mrw((128, 256), 0.7, 0.2, seed=seed)),
+    "fbf": ("fBf 128^2 (H .7)", lambda seed: fbf((128, 256), 0.7, seed=seed)),
+}
+FLAG_KINDS = ("multiscale", "gram", "disjoint crop", "independent realisation")
+FLAG_DIR = Path(__file__).resolve().parent.parent / "runs" / "flag_rates"
+
+
+def run_flag_case(case: str, n: int = 20) -> Path:
+    """quality.compare verdicts of ``n`` seeds of one case, appended to a TSV (resumable).
+
+    Per seed: a field twice the sample's length is drawn; its first half is the
+    sample and its second half the *disjoint crop*; another seed's first half
+    (seed + 10000) is the *independent realisation*; ``method="multiscale"`` and
+    ``method="gram"`` syntheses (defaults, the sample's size, the seed) are the
+    two syntheses. Each is compared with the sample by ``quality.compare``
+    defaults (its own seed = the seed). One row per seed: verdicts and p-values.
+    """
     from textures_nb.quality import compare
 
-    rows = [
-        f"{n} seeds, 2D MRW fields {side}^2 (H .7, lam .2), syntheses at the sample's size with "
-        "each method's defaults; disjoint crop = an independent field of the same process.",
-        "",
-        "| texture | flagged | of |",
-        "|---|---|---|",
-    ]
-    flags = {"multiscale": 0, "gram": 0, "independent field": 0}
+    FLAG_DIR.mkdir(parents=True, exist_ok=True)
+    out = FLAG_DIR / f"{case}.tsv"
+    if not out.is_file():
+        out.write_text("seed\tkind\tdifferent\tp_value\tseconds\n")
+    done = {(int(r.split("\t")[0]), r.split("\t")[1]) for r in out.read_text().splitlines()[1:]}
+    _, draw = FLAG_CASES[case]
     for seed in range(n):
-        x = mrw((side, side), 0.7, 0.2, seed=seed)
+        if all((seed, k) in done for k in FLAG_KINDS):
+            continue
+        field = draw(seed)
+        half = field.shape[-1] // 2
+        x = field[..., :half]
         cands = {
-            "multiscale": synthesize(x, method="multiscale", seed=seed, progress=False).texture,
-            "gram": synthesize(x, method="gram", seed=seed, progress=False).texture,
-            "independent field": mrw((side, side), 0.7, 0.2, seed=seed + 500),
+            "disjoint crop": (field[..., half:], 0.0),
+            "independent realisation": (draw(seed + 10000)[..., :half], 0.0),
         }
-        for k, y in cands.items():
-            flags[k] += int(compare(x, y, seed=seed, progress=False).different)
-    rows += [f"| {k} | {v} | {n} |" for k, v in flags.items()]
+        for method in ("multiscale", "gram"):
+            res = synthesize(x, method=method, seed=seed, progress=False)
+            cands[method] = (res.texture, res.seconds)
+        for kind in FLAG_KINDS:
+            y, sec = cands[kind]
+            rep = compare(x, y, seed=seed, progress=False)
+            with out.open("a") as fh:
+                fh.write(f"{seed}\t{kind}\t{int(rep.different)}\t{rep.p_value:.4f}\t{sec:.0f}\n")
+        print(case, seed, flush=True)
+    return out
+
+
+def section_multiscale_quality() -> list[str]:
+    """Flag rates of quality.compare per case, from the TSVs of :func:`run_flag_case`."""
+    import pandas as pd
+
+    rows = [
+        "Per seed: a field twice the sample's length; first half = sample, second half = "
+        "disjoint crop; first half of another seed's field = independent realisation; "
+        "`synthesize(sample, method=..., seed=seed)` with each method's defaults at the sample's "
+        "size (multiscale: 300 L-BFGS iterations, gram: 150). Verdict = "
+        "`quality.compare(sample, texture, seed=seed).different` (defaults: alpha 0.05 "
+        "family-wise). Run with `python bench_synthesis.py --flags CASE` (one process per "
+        "case, resumable; rows in runs/flag_rates/CASE.tsv), then `python bench_synthesis.py 8`.",
+        "",
+        "| case | seeds | " + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
+        + " | median synthesis s, multiscale / gram |",
+        "|---|---|" + "---|" * len(FLAG_KINDS) + "---|",
+    ]
+    for case, (name, _) in FLAG_CASES.items():
+        path = FLAG_DIR / f"{case}.tsv"
+        if not path.is_file():
+            continue
+        t = pd.read_csv(path, sep="\t")
+        complete = t.groupby("seed")["kind"].nunique()
+        t = t[t["seed"].isin(complete.index[complete == len(FLAG_KINDS)])]
+        n = t["seed"].nunique()
+        cells = []
+        for k in FLAG_KINDS:
+            f = int(t.loc[t["kind"] == k, "different"].sum())
+            cells.append(f"{f} / {n} ({100 * f / max(n, 1):.0f} %)")
+        sec = [t.loc[t["kind"] == m, "seconds"].median() for m in ("multiscale", "gram")]
+        rows.append(f"| {name} | {n} | " + " | ".join(cells) + f" | {sec[0]:.0f} / {sec[1]:.0f} |")
     return rows
 
 
@@ -615,6 +674,10 @@ if __name__ == "__main__":
     # `python bench_synthesis.py` runs everything; `python bench_synthesis.py 4 5` re-runs
     # those sections only and replaces them in results_synthesis.md.
     warnings.simplefilter("ignore")
+    if sys.argv[1:2] == ["--flags"]:  # `--flags CASE [N]`: one case of section 8's flag rates
+        torch.set_num_threads(1)
+        run_flag_case(sys.argv[2], int(sys.argv[3]) if sys.argv[3:] else 20)
+        sys.exit(0)
     text = update(sys.argv[1:]) if sys.argv[1:] else main()
     out = Path(__file__).with_name("results_synthesis.md")
     out.write_text(text)

@@ -587,7 +587,10 @@ def section_multiscale_quality() -> list[str]:
         "size (multiscale: 300 L-BFGS iterations, gram: 150). Verdict = "
         "`quality.compare(sample, texture, seed=seed).different` (defaults: alpha 0.05 "
         "family-wise). Run with `python bench_synthesis.py --flags CASE` (one process per "
-        "case, resumable; rows in runs/flag_rates/CASE.tsv), then `python bench_synthesis.py 8`.",
+        "case, resumable; rows in runs/flag_rates/CASE.tsv), then `python bench_synthesis.py 8`. "
+        "Images at 128^2, not 256^2: 20 seeds x 2 syntheses at 256^2 took 4x longer (a 300-"
+        "iteration multiscale synthesis at 256^2 took 260 s at load 15, section 7) than the "
+        "hour the three cases could share on 2 cores loaded 10-20 by other jobs.",
         "",
         "| case | seeds | " + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
         + " | median synthesis s, multiscale / gram |",

@@ -746,10 +746,10 @@ def section_pywph_converged() -> list[str]:
               f"{r.c2:.3f} |" for r in t.itertuples()),  # fmt: skip
             "",
             "pywph run: " + "; ".join(notes) + ". Rows: selected iterations and the last. "
-            "The final pywph texture has blocky, straight-edged patches (seen on a rendering) "
-            "and `hmin` -0.61 (the sample: -0.07), so its leader c1 / c2 (gamint 0) describe a "
-            "rougher, far more intermittent field than the sample. Not explored for lack of "
-            "time: dn > 0, J = 5, other models, several seeds. An earlier run of the same "
+            "The pywph texture has blocky, straight-edged patches (rendered at iteration 100) "
+            "and `hmin` -0.78 at the end (the sample: -0.07), so its leader c1 / c2 (gamint 0) "
+            "describe a rougher, far more intermittent field than the sample. Not explored, time: "
+            "dn > 0, J = 5, other models, several seeds. An earlier run of the same "
             "recipe on the 128^2 crop of section 7's field (sample c1 0.903, c2 -0.011) reached "
             "WPH loss 1.4e-4 after 200 iterations with c1 1.122, c2 -0.373.",
             "",

@@ -22,6 +22,9 @@ cores. Sections:
    crops with and without Moisan's periodic + smooth decomposition, and
    ``c1`` of fBm surrogates. ``python bench_synthesis.py 4 5`` re-runs
    sections 4 and 5 only.
+6-10. Issue 14 (``method="multiscale"``): acceptance gaps, speed against gram / PS /
+   pywph, ``quality.compare`` flag rates (from ``--flags CASE [N]`` runs), photographs,
+   and pywph run to a stop at 128^2 (from ``--pywph MINUTES`` and ``--peers128``).
 """
 
 from __future__ import annotations

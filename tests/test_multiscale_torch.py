@@ -118,3 +118,50 @@ def test_bad_input():
     with pytest.raises(ValueError, match="spatial"):
         WaveletTransform(1, dim=2)(torch.randn(1, 1, 64))
     assert default_scales(2**14) == ms.max_scale(2**14)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        torch.full((1, 1, 256), float("nan")),
+        torch.zeros(1, 1, 256),  # constant: ln|d| = -inf, the loss would be NaN
+        torch.randn(1, 256),  # no channel axis
+        torch.arange(256)[None, None],  # integer
+    ],
+)
+def test_loss_rejects_bad_targets_instead_of_nan(target):
+    with pytest.raises(ValueError, match="`target`"):
+        MultiscaleLoss(target, dim=1)
+
+
+def test_loss_rejects_bad_weights():
+    x = torch.randn(1, 1, 512, dtype=torch.float64).cumsum(-1)
+    with pytest.raises(ValueError, match=r"weights\['energy'\]"):
+        MultiscaleLoss(x, dim=1, weights={"energy": -1.0})
+    with pytest.raises(ValueError, match="unknown statistic"):
+        MultiscaleLoss(x, dim=1, weights={"nope": 1.0})
+    with pytest.raises(TypeError, match="weights"):
+        MultiscaleLoss(x, dim=1, weights=[1.0])
+
+
+def test_synthesis_2d_multichannel_same_seed_same_bits_and_bad_input():
+    """method='multiscale' on (C, H, W): same seed, same bits; clear errors (issue 14)."""
+    from textures_nb.synthesis import synthesize
+
+    x = np.random.default_rng(2).standard_normal((2, 48, 48)).cumsum(-1).cumsum(-2)
+    runs = [synthesize(x, method="multiscale", n_iter=2, seed=s, progress=False) for s in (3, 3, 4)]
+    assert np.array_equal(runs[0].texture, runs[1].texture)
+    assert np.array_equal(runs[0].losses, runs[1].losses)
+    assert not np.array_equal(runs[0].texture, runs[2].texture)
+    bad = x.copy()
+    bad[1, 5, 7] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        synthesize(bad, method="multiscale", progress=False)
+    with pytest.raises(ValueError, match="samples per side"):
+        synthesize(x[:, :20, :20], method="multiscale", progress=False)
+    with pytest.raises(ValueError, match="`n_scales`"):
+        synthesize(x, method="multiscale", n_scales=1, progress=False)
+    with pytest.raises(ValueError, match="weights"):
+        synthesize(x, method="multiscale", weights={"energy": -1.0}, progress=False)
+    with pytest.raises(ValueError, match="constant channel"):
+        synthesize(np.stack([x[0], np.ones_like(x[0])]), method="multiscale", progress=False)

@@ -55,7 +55,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._checks import check_positive_int
+from ._checks import check_in_range, check_positive_int
 from ._shared.torch_wavelet import wavelet_step
 from ._shared.wavelets import wavelet as _wavelet
 from .multiscale import max_scale
@@ -358,6 +358,52 @@ def multiscale_statistics(
     return {k: torch.cat(v) for k, v in out.items() if v}
 
 
+def _check_target(target, dim: int) -> Tensor:
+    """The target of a :class:`MultiscaleLoss`: a finite ``(B, C, *spatial)`` tensor, no
+    constant channel (its log-coefficients would be -inf and the loss NaN)."""
+    if not isinstance(target, Tensor):
+        raise TypeError(
+            f"`target` must be a torch.Tensor (B, C, *spatial), got {type(target).__name__}; "
+            "use torch.as_tensor(x)[None, None]."
+        )
+    if dim not in (1, 2) or isinstance(dim, bool):
+        raise ValueError(f"`dim` must be 1 (signals) or 2 (images), got {dim!r}.")
+    if target.ndim != dim + 2 or not target.is_floating_point():
+        raise ValueError(
+            f"`target` must be a floating (B, C, *spatial) tensor with {dim} spatial "
+            f"dimension(s) (dim={dim}), got dtype {target.dtype} and shape "
+            f"{tuple(target.shape)}."
+        )
+    n_bad = int((~torch.isfinite(target)).sum())
+    if n_bad:
+        raise ValueError(
+            f"`target` contains {n_bad} NaN or infinite value(s); remove or interpolate them "
+            "first (e.g. torch.nan_to_num)."
+        )
+    flat = target.transpose(0, 1).reshape(target.shape[1], -1)
+    if bool((flat.amax(-1) == flat.amin(-1)).any()):
+        raise ValueError(
+            "`target` has a constant channel; multiscale statistics need fluctuations."
+        )
+    return target
+
+
+def _check_weights(weights) -> dict[str, float]:
+    if weights is None:
+        return {}
+    if not isinstance(weights, dict):
+        raise TypeError(f"`weights` must be a dict of group name to float, got {weights!r}.")
+    bad = [g for g in weights if g not in STAT_GROUPS]
+    if bad:
+        raise ValueError(
+            f"unknown statistic group(s) {bad} in `weights`; choose from {STAT_GROUPS}."
+        )
+    return {
+        g: check_in_range(w, f"weights[{g!r}]", 0.0, math.inf, low_inclusive=True)
+        for g, w in weights.items()
+    }
+
+
 class MultiscaleLoss(torch.nn.Module):
     """Squared distance between the multiscale statistics of ``x`` and a target's.
 
@@ -401,6 +447,7 @@ class MultiscaleLoss(torch.nn.Module):
         periodic: bool = True,
     ) -> None:
         super().__init__()
+        target = _check_target(target, dim)
         if n_scales is None:
             n_scales = default_scales(min(target.shape[2:]), wavelet=wavelet, dim=dim)
             if n_scales < 2:
@@ -424,7 +471,7 @@ class MultiscaleLoss(torch.nn.Module):
         if bad:
             raise ValueError(f"unknown statistic group(s) {bad}; choose from {STAT_GROUPS}.")
         self.groups = groups
-        self.weights = {g: 1.0 for g in groups} | dict(weights or {})
+        self.weights = {g: 1.0 for g in groups} | _check_weights(weights)
         self.dim = dim
         self.periodic = bool(periodic)
         with torch.no_grad():

@@ -1281,6 +1281,8 @@ def _wavelet_model(job: _Job) -> WaveletTransform:
     n_side = min(job.x.shape[1:])
     if job.opts["n_scales"] is None:
         job.opts["n_scales"] = default_scales(n_side, wavelet=wavelet, dim=job.dim)
+    else:
+        check_positive_int(job.opts["n_scales"], "n_scales", minimum=2)
     if job.opts["n_scales"] < 2:
         model = WaveletTransform(1, dim=job.dim, n_scales=2, wavelet=wavelet)
         raise ValueError(

@@ -199,7 +199,9 @@ def curve(n_seeds: int = 5) -> list[str]:
         f"{Fb.shape[1]} leaders features (cumulants C1-C3 at 3 scales and their 3 slopes), "
         "standardised; simulated expert with 10 % errors; "
         f"{n_seeds} seeds; batches of 20 pairs. Mean (sd over seeds). Learner: "
-        "`learn_metric` defaults (linear, noise-aware pair likelihood, prior 3, L-BFGS).",
+        "`learn_metric` defaults (linear, noise-aware pair likelihood with a fixed slope, "
+        "prior 3, L-BFGS); "
+        "active pairs: nearest neighbours in the standardised features.",
         "",
     ]
     t0 = time.perf_counter()
@@ -223,6 +225,27 @@ def curve(n_seeds: int = 5) -> list[str]:
         "- target +0.15 at 200 answers: "
         f"**{'met' if t.loc[('active', 200), 'gain'] >= 0.15 else 'not met'}**",
         f"- ({secs:.0f} s)",
+        "",
+    ]
+    adaptive = feedback.learning_curve(
+        Fb, yb, Fq, yq, answers=(0, 100, 200), strategies=["active"], n_seeds=n_seeds,
+        adaptive=True, progress=False,
+    )
+    out += [
+        "Active pairs searched in the metric learned after every batch (`adaptive=True`) instead "
+        "of the standardised features (the default above):",
+        "",
+        adaptive.table().round(3).to_markdown(),
+        "",
+    ]
+    auto = feedback.learning_curve(
+        Fb, yb, Fq, yq, answers=(0, 100, 200, 400), n_seeds=n_seeds, prior="auto",
+        progress=False,
+    )
+    out += [
+        "Cross-validated prior (`prior=\"auto\"`, one-standard-error rule):",
+        "",
+        auto.table().round(3).to_markdown(),
         "",
     ]
     perfect = feedback.learning_curve(
@@ -259,6 +282,11 @@ def curve(n_seeds: int = 5) -> list[str]:
     )
     tb = both.table()
     out += [tb.round(3).to_markdown(), ""]
+    both_auto = feedback.learning_curve(
+        Gb, yb, Gq, yq, answers=(0, 100, 200, 400), n_seeds=n_seeds, prior="auto",
+        progress=False,
+    )
+    out += ["Same, `prior=\"auto\"`:", "", both_auto.table().round(3).to_markdown(), ""]
     for strategy in ("random", "active"):
         out.append(f"- {strategy}: gain at 200 answers {tb.loc[(strategy, 200), 'gain']:+.3f}")
     return out + [""]

@@ -232,6 +232,12 @@ def test_learning_curve_table_and_plot():
     assert len(curve.scores) == 2 * 2 * 2
     assert len(repr(curve)) < 300
     assert len(curve.plot().data) == 4
+    assert curve.options["adaptive"] is False
+    adaptive = feedback.learning_curve(F[train], y[train], F[~train], y[~train], answers=(0, 40),
+                                       strategies=["active"], n_seeds=1, n_epochs=20,
+                                       adaptive=True, progress=False)
+    assert adaptive.scores["strategy"].unique().tolist() == ["active"]
+    assert adaptive.options["adaptive"] is True
 
 
 # --------------------------------------------------------------------------
@@ -290,8 +296,8 @@ def _gain(Ft, yt, Fq, yq, pairs, seed):
 @pytest.mark.slow
 def test_noisy_expert_metric_beats_identity_over_seeds():
     # 200 answers of an expert erring 10 % of the time (active and random pairs,
-    # 4 seeds): the held-out gain over the standardised metric averages 0.17
-    # (runs 0.01-0.38, measured); the noise-free classes must show through.
+    # 4 seeds): the held-out gain over the standardised metric averages 0.13
+    # (runs 0.05-0.25, measured); the noise-free classes must show through.
     gains = []
     for seed in range(4):
         Ft, yt, Fq, yq = _noisy_blobs(seed)
@@ -299,14 +305,14 @@ def test_noisy_expert_metric_beats_identity_over_seeds():
             expert = feedback.SimulatedExpert(yt, 0.1, seed=seed)
             asked = feedback.select_pairs(Ft, 200, strategy=strategy, seed=seed)
             gains.append(_gain(Ft, yt, Fq, yq, [(a, b, expert(a, b)) for a, b in asked], seed))
-    assert np.mean(gains) > 0.08 and min(gains) > -0.02, np.round(gains, 3)
+    assert np.mean(gains) > 0.07 and min(gains) > 0.0, np.round(gains, 3)
 
 
 @pytest.mark.slow
 def test_auto_prior_ignores_answers_unrelated_to_the_labels():
     # Coin-flip answers carry no information: with the cross-validated prior
-    # held-out precision must stay put (measured changes 0.003, 0.0, -0.013;
-    # the fixed default prior=3 loses about 0.1 on these sets).
+    # held-out precision must stay put (measured changes 0.003, 0.0, 0.003;
+    # the fixed default prior=3 loses 0.04-0.06 on these sets).
     changes = []
     for seed in range(3):
         Ft, yt, Fq, yq = _noisy_blobs(seed)

@@ -22,7 +22,8 @@
 
 Run: ``python benchmarks/bench_complexity.py [--full] [--fbf-seeds N]``; writes
 ``benchmarks/results_complexity.md``. ``--only {coarse,fbf,synthesis} [--seeds N]
-[--batch-dir DIR] [--notebook PATH]`` reruns one section and replaces it in the results file; with
+[--batch-dir DIR] [--notebook PATH] [--epochs N]`` reruns one section (``--epochs``:
+the synthesis sweep with another training budget) and replaces it in the results file; with
 ``--batch-dir`` the batch folder is kept, so an interrupted or earlier batch over the
 same settings is resumed (finished runs are not trained again) and the wall time is
 read from the runs' own records (first start to last finish).
@@ -222,11 +223,14 @@ def sweep_section(
     return lines + [""]
 
 
-def synthesis_section(n_seeds: int = 8, batch_dir: Path | None = None) -> list[str]:
-    settings = complexity.SYNTHESIS_SWEEP
+def synthesis_section(
+    n_seeds: int = 8, batch_dir: Path | None = None, epochs: int | None = None
+) -> list[str]:
+    overrides = {} if epochs is None else {"epochs": epochs}
+    settings = {**complexity.SYNTHESIS_SWEEP, **overrides}
     result, seconds, load = _run_batch(
         lambda folder: complexity.batch_synthesis_sweep(
-            NOTEBOOK, folder, range(n_seeds), workers=2, progress=True
+            NOTEBOOK, folder, range(n_seeds), settings=overrides, workers=2, progress=True
         ),
         batch_dir,
     )
@@ -236,16 +240,16 @@ def synthesis_section(n_seeds: int = 8, batch_dir: Path | None = None) -> list[s
     truth_c2 = -settings["lam"] ** 2
     by_width = runs.groupby("width")["seconds"].median()
     lines = [
-        "## Synthesis: DCGAN width vs the c2 gap of its samples, through run_grid",
+        f"## Synthesis: DCGAN width vs the c2 gap of its samples, {settings['epochs']} epochs",
         "",
         f"- {n_seeds} notebook runs (one per seed, each training every width) with 2 local "
-        f"workers, `complexity.SYNTHESIS_SWEEP` = {settings}",
+        f"workers through run_grid, settings {settings}",
         f"- process: 1D MRW, c1 = {truth_c1:.3f}, c2 = {truth_c2:.3f}; the estimator (wavelet "
         f"leaders, scales {settings['scales']}) reads c1 = {runs['c1_real'].mean():.3f}, "
         f"c2 = {runs['c2_real'].mean():.3f} on the fresh walks (its bias at 256 samples "
         "cancels in the gaps, which compare samples and fresh walks measured alike)",
         f"- wall time {seconds:.0f} s (load average {load:.1f} on 2 cores when the section "
-        "started; another helper trained DCGANs at the same time: times are indicative); "
+        "started; other helpers, one training DCGANs, shared it: times are indicative); "
         f"median training {runs['seconds'].median():.0f} s per DCGAN, by width "
         + ", ".join(f"{w}: {v:.0f} s" for w, v in by_width.items()),
         f"- {result!r}",
@@ -308,7 +312,8 @@ def main(argv: list[str]) -> None:
             global NOTEBOOK
             NOTEBOOK = Path(argv[argv.index("--notebook") + 1])
         if what == "synthesis":
-            lines = synthesis_section(n or 8, folder)
+            epochs = int(argv[argv.index("--epochs") + 1]) if "--epochs" in argv else None
+            lines = synthesis_section(n or 8, folder, epochs)
         elif what in complexity.FULL_SWEEP:
             lines = sweep_section(True, what, n or 10, folder)
         else:

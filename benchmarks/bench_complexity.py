@@ -168,13 +168,15 @@ def _batch_span(folder: Path) -> float:
 def _run_batch(fn, batch_dir: Path | None):
     """``fn(folder)`` in ``batch_dir`` (kept, resumable) or a temporary folder; the result and
     the wall time (the span of the runs' own records when a kept folder is resumed)."""
-    load = os.getloadavg()[0]
+    load = f"load average {os.getloadavg()[0]:.1f} on 2 cores when the section started"
     if batch_dir is not None:
         resumed = any(Path(batch_dir).glob("*/status.json"))
         t0 = time.perf_counter()
         result = fn(Path(batch_dir))
-        seconds = _batch_span(batch_dir) if resumed else time.perf_counter() - t0
-        return result, seconds, load
+        if not resumed:
+            return result, time.perf_counter() - t0, load
+        note = "2 cores, load during the resumed batch not recorded by its runs"
+        return result, _batch_span(batch_dir), note
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = fn(Path(tmp) / "runs")
@@ -198,8 +200,7 @@ def sweep_section(
         "",
         f"- {len(list(seeds))} notebook runs (one per seed) with 2 local workers, settings "
         f"{settings}",
-        f"- wall time {seconds:.0f} s (load average {load:.1f} on 2 cores when the section "
-        "started: the machine was shared, times are indicative)",
+        f"- wall time {seconds:.0f} s ({load}: the machine was shared, times are indicative)",
         f"- {result!r}",
     ]
     if not full:
@@ -248,8 +249,8 @@ def synthesis_section(
         f"leaders, scales {settings['scales']}) reads c1 = {runs['c1_real'].mean():.3f}, "
         f"c2 = {runs['c2_real'].mean():.3f} on the fresh walks (its bias at 256 samples "
         "cancels in the gaps, which compare samples and fresh walks measured alike)",
-        f"- wall time {seconds:.0f} s (load average {load:.1f} on 2 cores when the section "
-        "started; other helpers, one training DCGANs, shared it: times are indicative); "
+        f"- wall time {seconds:.0f} s ({load}; other helpers, one training DCGANs, shared the "
+        "machine: times are indicative); "
         f"median training {runs['seconds'].median():.0f} s per DCGAN, by width "
         + ", ".join(f"{w}: {v:.0f} s" for w, v in by_width.items()),
         f"- {result!r}",
@@ -273,7 +274,8 @@ def synthesis_section(
         f"{m1['width']} (|gap| {m1['gap']:.3f} ± {m1['se']:.3f}; best width "
         f"{m1['best_width']}, {m1['best_gap']:.3f} ± {m1['best_se']:.3f}).",
         "",
-        "Per training (for `complexity._SYNTHESIS_RECORDED`, read by `recorded_synthesis`):",
+        "Per training, `(width, seed, params_g, c1_gap, c2_gap, c1_floor, c2_floor)` (the rows of "
+        "the 60-epoch sweep are `complexity._SYNTHESIS_RECORDED`, read by `recorded_synthesis`):",
         "",
         "```",
         *(

@@ -1952,14 +1952,19 @@ class SynthesisSweepResult:
         )  # fmt: skip
         return fig
 
+    def __post_init__(self) -> None:
+        import pandas as pd
+
+        if not isinstance(self.runs, pd.DataFrame):  # e.g. a list of row dicts
+            object.__setattr__(self, "runs", pd.DataFrame(self.runs))
+
     def __repr__(self) -> str:
         r = self.runs
-        m = self.matched("c2")
-        return (
-            f"SynthesisSweepResult({r['width'].nunique()} widths x {r['seed'].nunique()} seeds, "
-            f"{len(self.failures)} failed, matched width for c2: {m['width']}"
-            + (f", {self.seconds:.0f} s)" if np.isfinite(self.seconds) else ", recorded)")
-        )
+        ok = {"width", "seed", "c1_gap", "c2_gap"} <= set(r.columns) and len(r) > 0
+        size = f"{r['width'].nunique()} widths x {r['seed'].nunique()} seeds" if ok else "no runs"
+        match = f", matched width for c2: {self.matched('c2')['width']}" if ok else ""
+        when = f", {self.seconds:.0f} s" if np.isfinite(self.seconds) else ", recorded"
+        return f"SynthesisSweepResult({size}, {len(self.failures)} failed{match}{when})"
 
 
 def _check_scales(scales) -> tuple[int, int]:

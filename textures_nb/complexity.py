@@ -38,6 +38,13 @@ and the data, not the network, limit accuracy. The same sweep runs as a batch of
 with :func:`textures_nb.batch.run_grid` (locally or on Dask) and is gathered
 with :func:`sweep_from_summary`.
 
+The same question for synthesis (:func:`synthesis_sweep`, as a batch
+:func:`batch_synthesis_sweep`): DCGANs of :mod:`textures_nb.generative` at
+several widths trained on MRW walks with known ``c1`` and ``c2``, over seeds;
+:meth:`SynthesisSweepResult.matched` gives the smallest width whose samples'
+log-cumulant gap is within one standard error of the best
+(:func:`recorded_synthesis`: the recorded sweep, see BENCHMARKS.md).
+
 Why our own N1, N3 and Fisher ratio: ``problexity`` (the Python
 implementation of Ho & Basu's measures) handles two classes only (labels 0
 and 1), computes N1 as half the number of cross-class MST edges over ``n``

@@ -446,3 +446,133 @@ def test_sweep_from_summary_gathers_runs_and_failures():
     assert row["mean"] == pytest.approx(0.85) and row["se"] == pytest.approx(0.05)
     with pytest.raises(ValueError, match="no column"):
         sweep_from_summary(table.drop(columns="sweep runs"))
+
+
+# --- synthesis: DCGAN width vs the log-cumulant gap -----------------------------------
+
+_TINY_SYNTHESIS = dict(size=64, n_train=8, n_samples=4, epochs=1, latent=4, depth=2,
+                       batch_size=8, scales=(1, 2), progress=False)  # fmt: skip
+
+
+def _synthesis_runs(gaps: dict[int, list[float]], stat: str = "c2"):
+    import pandas as pd
+
+    other = "c1" if stat == "c2" else "c2"
+    rows = [
+        {"width": w, "seed": s, "params_g": 10 * w, f"{stat}_gap": g, f"{other}_gap": 0.0}
+        for w, gs in gaps.items() for s, g in enumerate(gs)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_synthesis_table_means_and_standard_errors_by_hand():
+    from textures_nb.complexity import SynthesisSweepResult
+
+    # signed gaps: |gap| is averaged, the signed mean kept apart
+    res = SynthesisSweepResult(_synthesis_runs({4: [0.1, -0.3], 8: [0.02, 0.04]}))
+    t = res.table().set_index("width")
+    assert t.loc[4, "abs_c2_gap"] == pytest.approx(0.2)
+    assert t.loc[4, "c2_gap"] == pytest.approx(-0.1)
+    assert t.loc[4, "abs_c2_gap_se"] == pytest.approx(0.1)  # sd 0.1414 / sqrt(2)
+    assert t.loc[8, "abs_c2_gap_se"] == pytest.approx(0.01)
+    assert t["count"].tolist() == [2, 2] and t["params_g"].tolist() == [40, 80]
+
+
+def test_matched_width_is_the_smallest_within_one_standard_error():
+    from textures_nb.complexity import SynthesisSweepResult
+
+    # best: width 32 (mean 0.02, se 0.01); width 16 (0.025) is within it, 8 (0.05) is not
+    gaps = {4: [0.20, 0.22], 8: [0.05, 0.05], 16: [0.025, 0.025], 32: [0.01, 0.03]}
+    m = SynthesisSweepResult(_synthesis_runs(gaps)).matched()
+    assert (m["width"], m["best_width"]) == (16, 32)
+    assert m["best_gap"] == pytest.approx(0.02) and m["best_se"] == pytest.approx(0.01)
+    # widen the best's error bar: now width 8 is within one standard error of it
+    gaps[32] = [-0.03, 0.07]  # |gap| mean 0.05: width 16 (0.025) is now the best
+    m = SynthesisSweepResult(_synthesis_runs(gaps)).matched()
+    assert m["best_width"] == 16 and m["width"] == 16
+    gaps[16] = [0.0, 0.07]  # mean 0.035, se 0.035: width 8 (0.05) within it
+    m = SynthesisSweepResult(_synthesis_runs(gaps)).matched()
+    assert (m["width"], m["best_width"]) == (8, 16)
+    # c1 is read from its own column
+    m1 = SynthesisSweepResult(_synthesis_runs({4: [0.0, 0.0], 8: [0.5, 0.5]}, "c1")).matched("c1")
+    assert m1["width"] == 4
+    with pytest.raises(ValueError, match="statistic"):
+        SynthesisSweepResult(_synthesis_runs(gaps)).matched("c3")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(widths=[]), ValueError, "widths"),
+        (dict(widths=[4, 4]), ValueError, "repeats"),
+        (dict(widths=[0]), ValueError, "widths"),
+        (dict(widths=[2.5]), TypeError, "widths"),
+        (dict(seeds=[0, 0]), ValueError, "seed"),
+        (dict(scales=(3, 2)), ValueError, "j1 < j2"),
+        (dict(scales=3), TypeError, "scales"),
+        (dict(n_samples=16), ValueError, "n_samples"),
+        (dict(n_train=4), ValueError, "batch_size"),
+        (dict(dim=3), ValueError, "dim"),
+        (dict(lam=-0.1), ValueError, "lam"),
+    ],
+)
+def test_synthesis_sweep_bad_input(kwargs, error, match):
+    from textures_nb.complexity import synthesis_sweep
+
+    args = {"widths": [2], "seeds": 1, **_TINY_SYNTHESIS, **kwargs}
+    with pytest.raises(error, match=match):
+        synthesis_sweep(args.pop("widths"), args.pop("seeds"), **args)
+
+
+def test_batch_synthesis_sweep_refuses_unknown_settings(tmp_path):
+    from textures_nb.complexity import batch_synthesis_sweep
+
+    with pytest.raises(ValueError, match="unknown keys"):
+        batch_synthesis_sweep("nb.ipynb", tmp_path, 1, settings={"width": 4})
+
+
+def test_synthesis_from_summary_gathers_runs_and_failures():
+    import pandas as pd
+
+    from textures_nb.complexity import synthesis_from_summary
+
+    row = dict(width=4, c1_gap=0.1, c2_gap=-0.05)
+    table = pd.DataFrame({"run_id": ["a", "b"], "error": [None, "Boom"],
+                          "synthesis runs": [[{**row, "seed": 0}], None]})  # fmt: skip
+    res = synthesis_from_summary(table)
+    assert len(res.runs) == 1 and res.failures == {"b": "Boom"}
+    with pytest.raises(ValueError, match="no column"):
+        synthesis_from_summary(table.drop(columns="synthesis runs"))
+
+
+def test_recorded_synthesis_has_every_width_and_seed():
+    from textures_nb.complexity import SYNTHESIS_SWEEP, recorded_synthesis
+
+    res = recorded_synthesis()
+    counts = res.runs.groupby("width")["seed"].nunique()
+    assert counts.index.tolist() == SYNTHESIS_SWEEP["widths"]
+    assert (counts >= 5).all()
+    assert res.matched()["width"] in SYNTHESIS_SWEEP["widths"]
+    assert np.isfinite(res.runs[["c1_gap", "c2_gap", "c1_floor", "c2_floor"]]).all().all()
+    assert len(repr(res)) < 300
+    res.plot()
+
+
+@pytest.mark.network
+def test_synthesis_sweep_one_row_per_width_and_seed_and_reproducible():
+    from textures_nb.complexity import synthesis_sweep
+
+    res = synthesis_sweep([2, 3], [0, 5], **_TINY_SYNTHESIS)
+    r = res.runs
+    assert len(r) == 4 and not res.failures
+    assert sorted(zip(r["width"], r["seed"])) == [(2, 0), (2, 5), (3, 0), (3, 5)]
+    # the generator grows with the width; gaps and floors are finite numbers
+    p = r.groupby("width")["params_g"].first()
+    assert p[3] > p[2]
+    assert np.isfinite(r[["c1_gap", "c2_gap", "c1_floor", "c2_floor"]]).all().all()
+    assert res.truth == pytest.approx({"c1": 0.745, "c2": -0.09})
+    # same seed, same kernel, same thread count: the same gaps
+    again = synthesis_sweep([2], [5], **_TINY_SYNTHESIS).runs.iloc[0]
+    first = r[(r["width"] == 2) & (r["seed"] == 5)].iloc[0]
+    assert again["c2_gap"] == first["c2_gap"] and again["c1_gap"] == first["c1_gap"]
+    assert len(res.table()) == 2 and len(repr(res)) < 300

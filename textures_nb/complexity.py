@@ -38,6 +38,13 @@ and the data, not the network, limit accuracy. The same sweep runs as a batch of
 with :func:`textures_nb.batch.run_grid` (locally or on Dask) and is gathered
 with :func:`sweep_from_summary`.
 
+The same question for synthesis (:func:`synthesis_sweep`, as a batch
+:func:`batch_synthesis_sweep`): DCGANs of :mod:`textures_nb.generative` at
+several widths trained on MRW walks with known ``c1`` and ``c2``, over seeds;
+:meth:`SynthesisSweepResult.matched` gives the smallest width whose samples'
+log-cumulant gap is within one standard error of the best
+(:func:`recorded_synthesis`: the recorded sweep, see BENCHMARKS.md).
+
 Why our own N1, N3 and Fisher ratio: ``problexity`` (the Python
 implementation of Ho & Basu's measures) handles two classes only (labels 0
 and 1), computes N1 as half the number of cross-class MST edges over ``n``
@@ -88,6 +95,8 @@ __all__ = [
     "ArchitectureComplexity",
     "CapacityResult",
     "SweepResult",
+    "SynthesisSweepResult",
+    "SYNTHESIS_SWEEP",
     "TaskComplexity",
     "TextureCNN",
     "TextureTask",
@@ -99,6 +108,10 @@ __all__ = [
     "batch_sweep",
     "sweep",
     "sweep_from_summary",
+    "synthesis_sweep",
+    "synthesis_from_summary",
+    "recorded_synthesis",
+    "batch_synthesis_sweep",
     "task_complexity",
     "texture_task",
 ]
@@ -1782,6 +1795,500 @@ def batch_sweep(
         progress=progress,
     )
     return sweep_from_summary(summary(out_dir), kind=kind)
+
+
+# --- the same question for synthesis: DCGAN width vs the log-cumulant gap ----------------
+
+#: Settings of the synthesis sweep (:func:`synthesis_sweep`, notebook 09 with ``full = True``):
+#: 1D MRW walks of 256 samples with ``c1 = H + lam**2 / 2 = 0.745`` and ``c2 = -lam**2 = -0.09``,
+#: DCGANs of 3 stride-2 stages (base grid 32 samples) at generator/discriminator widths 4 to 32,
+#: 60 epochs of 256 walks (480 steps), gaps measured on 128 samples against 128 fresh walks.
+SYNTHESIS_SWEEP: dict[str, Any] = {
+    "widths": [4, 8, 16, 32],
+    "H": 0.7,
+    "lam": 0.3,
+    "dim": 1,
+    "size": 256,
+    "n_train": 256,
+    "n_samples": 128,
+    "epochs": 60,
+    "latent": 16,
+    "depth": 3,
+    "batch_size": 32,
+    "scales": [1, 4],
+}
+
+_GAP_STATS = ("c2", "c1")
+
+
+@dataclass(frozen=True)
+class SynthesisSweepResult:
+    """Log-cumulant gaps of DCGAN samples over generator width x seed (:func:`synthesis_sweep`).
+
+    The gap of one training is the mean log-cumulant of its samples minus
+    that of fresh realisations of the same process, both measured with the
+    same estimator (so its bias at small sizes cancels); ``floor`` columns
+    give the same difference for the training realisations themselves, the
+    gap of a generator that would copy its data.
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per training: ``width``, ``seed``, ``params_g``, ``params_d``,
+        ``c1_gap``, ``c2_gap``, ``c1_floor``, ``c2_floor``, ``c1_real``,
+        ``c2_real``, ``seconds``.
+    failures : dict
+        ``"width=..., seed=..."`` -> error, for trainings that raised.
+    seconds : float
+        Wall time of the sweep.
+    truth : dict
+        The process' ``c1`` and ``c2`` (``H + lam**2 / 2``, ``-lam**2``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"width": [4, 4, 8, 8], "seed": [0, 1, 0, 1],
+    ...     "params_g": [10, 10, 30, 30], "c2_gap": [0.10, 0.12, 0.01, 0.03],
+    ...     "c1_gap": [0.0, 0.0, 0.0, 0.0]})
+    >>> SynthesisSweepResult(runs).matched()["width"]
+    8
+    """
+
+    runs: Any = field(repr=False)
+    failures: dict = field(default_factory=dict)
+    seconds: float = float("nan")
+    truth: dict = field(default_factory=dict)
+
+    def table(self):
+        """Per width: mean and standard error over seeds of each gap and of its absolute value.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per ``width`` (ascending): ``params_g``, ``count`` and, for
+            ``c2`` and ``c1``, ``{s}_gap`` (signed mean), ``abs_{s}_gap`` (mean
+            of ``|gap|``), ``abs_{s}_gap_se`` (its standard error), and
+            ``{s}_floor`` (mean ``|floor|``) where the runs record it.
+        """
+        import pandas as pd
+
+        rows = []
+        for w, t in self.runs.groupby("width", sort=True):
+            row = {"width": int(w), "count": len(t)}
+            if "params_g" in t.columns:
+                row["params_g"] = int(t["params_g"].iloc[0])
+            for s in _GAP_STATS:
+                gap = t[f"{s}_gap"].to_numpy(float)
+                a = np.abs(gap)
+                row[f"{s}_gap"] = float(gap.mean())
+                row[f"abs_{s}_gap"] = float(a.mean())
+                se = a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else 0.0
+                row[f"abs_{s}_gap_se"] = float(se)
+                if f"{s}_floor" in t.columns:
+                    row[f"{s}_floor"] = float(np.abs(t[f"{s}_floor"].to_numpy(float)).mean())
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def matched(self, statistic: str = "c2") -> dict[str, Any]:
+        """The matched width: the smallest whose mean ``|gap|`` is within one standard
+        error of the best (smallest) mean ``|gap|``.
+
+        Parameters
+        ----------
+        statistic : {"c2", "c1"}
+            Which log-cumulant's gap.
+
+        Returns
+        -------
+        dict
+            ``width``, its ``gap`` and ``se`` (mean and standard error of
+            ``|gap|``), ``best_width``, ``best_gap``, ``best_se``.
+        """
+        if statistic not in _GAP_STATS:
+            raise ValueError(f"`statistic` must be one of {list(_GAP_STATS)}, got {statistic!r}.")
+        t = self.table()
+        col, se = f"abs_{statistic}_gap", f"abs_{statistic}_gap_se"
+        best = t.loc[t[col].idxmin()]
+        pick = t[t[col] <= best[col] + best[se]].sort_values("width").iloc[0]
+        return {
+            "width": int(pick["width"]),
+            "gap": float(pick[col]),
+            "se": float(pick[se]),
+            "best_width": int(best["width"]),
+            "best_gap": float(best[col]),
+            "best_se": float(best[se]),
+        }
+
+    def plot(self, **kwargs):
+        """Mean ``|gap|`` of ``c2`` and ``c1`` against the width (log axis), with standard
+        errors, the copy-the-data floor (dotted) and the matched width (star)."""
+        import plotly.graph_objects as go
+
+        t = self.table()
+        colours = palette(4)
+        fig = go.Figure()
+        for k, s in enumerate(_GAP_STATS):
+            col = f"abs_{s}_gap"
+            fig.add_trace(
+                go.Scatter(
+                    x=t["width"], y=t[col], mode="lines+markers", name=f"|{s} gap|",
+                    error_y=dict(type="data", array=t[f"{col}_se"], visible=True),
+                    line=dict(color=colours[k]),
+                )
+            )  # fmt: skip
+            if f"{s}_floor" in t.columns:
+                fig.add_trace(
+                    go.Scatter(
+                        x=t["width"], y=t[f"{s}_floor"], mode="lines", name=f"{s} floor (data)",
+                        line=dict(color=colours[k], dash="dot"),
+                    )
+                )  # fmt: skip
+            m = self.matched(s)
+            fig.add_trace(
+                go.Scatter(
+                    x=[m["width"]], y=[m["gap"]], mode="markers", name=f"matched width ({s})",
+                    marker=dict(size=18, symbol="star-open", color=colours[k], line=dict(width=2)),
+                )
+            )  # fmt: skip
+        fig.update_layout(
+            title="DCGAN width vs the log-cumulant gap of its samples",
+            xaxis=dict(type="log", tickvals=t["width"].tolist(), title="generator width"),
+            yaxis=dict(title="mean |generated - real| over seeds", rangemode="tozero"),
+            legend=dict(x=0.01, y=1.0, yanchor="bottom", orientation="h"),
+            autosize=True, height=440, **kwargs,
+        )  # fmt: skip
+        return fig
+
+    def __post_init__(self) -> None:
+        import pandas as pd
+
+        if not isinstance(self.runs, pd.DataFrame):  # e.g. a list of row dicts
+            object.__setattr__(self, "runs", pd.DataFrame(self.runs))
+
+    def __repr__(self) -> str:
+        r = self.runs
+        ok = {"width", "seed", "c1_gap", "c2_gap"} <= set(r.columns) and len(r) > 0
+        size = f"{r['width'].nunique()} widths x {r['seed'].nunique()} seeds" if ok else "no runs"
+        match = f", matched width for c2: {self.matched('c2')['width']}" if ok else ""
+        when = f", {self.seconds:.0f} s" if np.isfinite(self.seconds) else ", recorded"
+        return f"SynthesisSweepResult({size}, {len(self.failures)} failed{match}{when})"
+
+
+def _check_scales(scales) -> tuple[int, int]:
+    try:
+        j1, j2 = scales
+    except (TypeError, ValueError):
+        raise TypeError(f"`scales` must be a pair (j1, j2), got {scales!r}.") from None
+    j1, j2 = check_positive_int(j1, "scales[0]"), check_positive_int(j2, "scales[1]")
+    if j2 <= j1:
+        raise ValueError(f"`scales` must have j1 < j2, got {scales!r}; e.g. (1, 4).")
+    return j1, j2
+
+
+def _synthesis_point(point: tuple, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Train one DCGAN (width, seed) on fresh MRW realisations; measure its gaps."""
+    from textures_nb.generative import DCGANConfig, compare_log_cumulants, mrw_dataset, train
+
+    width, seed = point
+    s = settings
+    dim, size = s["dim"], s["size"]
+    data = mrw_dataset(s["n_train"], size, s["H"], s["lam"], seed=seed, dim=dim)
+    fresh = mrw_dataset(
+        s["n_samples"], size, s["H"], s["lam"], seed=np.random.default_rng([seed, 1]), dim=dim
+    )
+    cfg = DCGANConfig(
+        dim=dim, width=width, latent=s["latent"], depth=s["depth"],
+        batch_size=s["batch_size"], epochs=s["epochs"],
+    )  # fmt: skip
+    run = train(data, cfg, seed=seed, progress=False)
+    samples = run.sample(s["n_samples"], seed=seed + 1)
+    scales = tuple(s["scales"])
+    gen = compare_log_cumulants(fresh, samples, scales=scales, dim=dim, n=None)
+    floor = compare_log_cumulants(fresh, data[: s["n_samples"]], scales=scales, dim=dim, n=None)
+    return {
+        "width": width,
+        "seed": seed,
+        "params_g": sum(p.numel() for p in run.generator.parameters()),
+        "params_d": sum(p.numel() for p in run.discriminator.parameters()),
+        **{f"{c}_gap": float(gen.loc[c, "difference"]) for c in _GAP_STATS},
+        **{f"{c}_floor": float(floor.loc[c, "difference"]) for c in _GAP_STATS},
+        **{f"{c}_real": float(gen.loc[c, "real"]) for c in _GAP_STATS},
+        "seconds": run.seconds,
+    }
+
+
+def synthesis_sweep(
+    widths: Iterable[int] = (4, 8, 16, 32),
+    seeds: int | Iterable[int] = 3,
+    *,
+    H: float = 0.7,
+    lam: float = 0.3,
+    dim: int = 1,
+    size: int = 256,
+    n_train: int = 256,
+    n_samples: int = 128,
+    epochs: int = 60,
+    latent: int = 16,
+    depth: int | None = 3,
+    batch_size: int = 32,
+    scales: tuple[int, int] = (1, 4),
+    executor: Any = None,
+    progress: bool = True,
+) -> SynthesisSweepResult:
+    """The matched complexity of synthesis: DCGAN width vs the log-cumulant gap of its samples.
+
+    For each seed, ``n_train`` MRW realisations (known ``c1 = H + lam**2 / 2``,
+    ``c2 = -lam**2``) train a :func:`textures_nb.generative.train` DCGAN of each
+    width (``DCGANConfig.width``: the generator's last hidden layer and the
+    discriminator's first, doubling per stage); ``n_samples`` samples and as
+    many fresh realisations are measured with the same wavelet-leader
+    estimator (:func:`textures_nb.generative.compare_log_cumulants`), and the
+    gap is their difference of means. :meth:`SynthesisSweepResult.matched`
+    gives the smallest width within one standard error of the best.
+
+    Parameters
+    ----------
+    widths : iterable of int
+        DCGAN widths.
+    seeds : int or iterable of int
+        Repeats (an int ``n`` means ``range(n)``); the seed draws the data,
+        the fresh realisations, the training and the samples.
+    H, lam : float
+        MRW parameters (:func:`textures_nb.generative.mrw_dataset`).
+    dim, size : int
+        1 (walks of ``size`` samples) or 2 (``size x size`` fields).
+    n_train, n_samples : int
+        Training realisations; samples (and fresh realisations) measured.
+    epochs, latent, depth, batch_size :
+        :class:`textures_nb.generative.DCGANConfig` settings (``depth`` stride-2
+        stages, None for a 4-sample base grid).
+    scales : (int, int)
+        Fit range of the log-cumulants (dyadic scales).
+    executor : None, str, distributed.Client or concurrent.futures.Executor
+        Where trainings run (:func:`textures_nb.batch.open_executor`); None
+        runs them here, in series. A failing training goes to ``.failures``.
+    progress : bool
+        A bar over trainings.
+
+    Returns
+    -------
+    SynthesisSweepResult
+        One row of ``.runs`` per width x seed; ``.table()``, ``.matched()``, ``.plot()``.
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import synthesis_sweep
+    >>> res = synthesis_sweep([2], 1, size=64, n_train=8, n_samples=4, epochs=1, latent=4,
+    ...     depth=2, batch_size=8, scales=(1, 2), progress=False)
+    >>> len(res.runs), res.matched()["width"]
+    (1, 2)
+    """
+    import functools
+
+    import pandas as pd
+
+    from textures_nb._shared.repeat import check_seeds
+    from textures_nb.runner import open_executor
+
+    widths = [check_positive_int(w, "widths") for w in widths]
+    if not widths:
+        raise ValueError("`widths` is empty: pass DCGAN widths, e.g. [4, 8, 16, 32].")
+    if len(set(widths)) != len(widths):
+        raise ValueError(f"`widths` repeats a width: {widths}; pass distinct widths.")
+    seeds = check_seeds(seeds)
+    check_in_range(H, "H", 0.0, 1.0)
+    check_in_range(lam, "lam", 0.0, 1.0, low_inclusive=True)
+    if dim not in (1, 2) or isinstance(dim, bool):
+        raise ValueError(f"`dim` must be 1 (walks) or 2 (fields), got {dim!r}.")
+    settings = {
+        "H": float(H), "lam": float(lam), "dim": dim, "size": check_positive_int(size, "size"),
+        "n_train": check_positive_int(n_train, "n_train"),
+        "n_samples": check_positive_int(n_samples, "n_samples", minimum=2),
+        "epochs": check_positive_int(epochs, "epochs"),
+        "latent": check_positive_int(latent, "latent"),
+        "depth": None if depth is None else check_positive_int(depth, "depth"),
+        "batch_size": check_positive_int(batch_size, "batch_size"),
+        "scales": list(_check_scales(scales)),
+    }  # fmt: skip
+    if n_train < batch_size:
+        raise ValueError(f"`n_train`={n_train} is below `batch_size`={batch_size}; raise n_train.")
+    if n_samples > n_train:
+        raise ValueError(
+            f"`n_samples`={n_samples} exceeds `n_train`={n_train} (the floor compares "
+            "n_samples training realisations); lower n_samples."
+        )
+    points = [(w, s) for s in seeds for w in widths]
+    fn = functools.partial(_synthesis_point, settings=settings)
+    t0 = time.perf_counter()
+    rows, failures = [], {}
+    with open_executor(executor) as pool:
+        if pool is None:
+            results = ((p, _call(fn, p)) for p in points)
+        else:
+            futures = [(p, pool.submit(_call, fn, p)) for p in points]
+            results = ((p, f.result()) for p, f in futures)
+        for p, (ok, value) in tqdm(results, total=len(points), desc="DCGANs", disable=not progress):
+            if ok:
+                rows.append(value)
+            else:
+                failures[f"width={p[0]}, seed={p[1]}"] = value
+    if not rows:
+        raise RuntimeError(f"every training failed; first: {next(iter(failures.items()))}")
+    truth = {"c1": H + lam**2 / 2, "c2": -(lam**2)}
+    return SynthesisSweepResult(pd.DataFrame(rows), failures, time.perf_counter() - t0, truth)
+
+
+def synthesis_from_summary(table, column: str = "synthesis runs") -> SynthesisSweepResult:
+    """Gather the trainings recorded by a batch of notebook runs (:func:`batch_synthesis_sweep`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`textures_nb.batch.summary` of the batch folder.
+    column : str
+        The recorded column holding each run's list of trainings.
+
+    Returns
+    -------
+    SynthesisSweepResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [{"width": 4, "seed": 0, "c1_gap": 0.1, "c2_gap": -0.05}]
+    >>> table = pd.DataFrame({"run_id": ["seed=0"], "synthesis runs": [rows]})
+    >>> len(synthesis_from_summary(table).runs)
+    1
+    """
+    res = sweep_from_summary(table, column)
+    return SynthesisSweepResult(res.runs, res.failures, res.seconds)
+
+
+def batch_synthesis_sweep(
+    notebook,
+    out_dir,
+    seeds: int | Iterable[int] = 8,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> SynthesisSweepResult:
+    """Run :func:`synthesis_sweep` as a batch of notebook runs (:func:`textures_nb.batch.run_grid`).
+
+    One run of ``notebook`` (notebook 09) per seed with ``run_synthesis=True``
+    and the classifier sections cut to a minimum; each run records its
+    trainings (``"synthesis runs"``) and :func:`synthesis_from_summary`
+    gathers them. Resumable, and a Dask scheduler address as ``executor``
+    spreads the runs over a cluster.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        ``notebooks/09_complexity_matching.ipynb``.
+    out_dir : str or Path
+        Batch folder (one subfolder per run).
+    seeds : int or iterable of int
+        One run per seed.
+    settings : mapping, optional
+        Overrides of :data:`SYNTHESIS_SWEEP` (keys as :func:`synthesis_sweep`'s arguments).
+    executor, workers, progress :
+        See :func:`textures_nb.batch.run_grid`.
+
+    Returns
+    -------
+    SynthesisSweepResult
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import batch_synthesis_sweep
+    >>> nb = "notebooks/09_complexity_matching.ipynb"
+    >>> res = batch_synthesis_sweep(nb, "runs/synthesis", 2)  # doctest: +SKIP
+    """
+    from textures_nb._shared.repeat import check_seeds
+    from textures_nb.runner import run_grid, summary
+
+    s = {**SYNTHESIS_SWEEP, **(settings or {})}
+    unknown = set(s) - set(SYNTHESIS_SWEEP)
+    if unknown:
+        raise ValueError(
+            f"`settings` has unknown keys {sorted(unknown)}; use {sorted(SYNTHESIS_SWEEP)}."
+        )
+    params = {
+        # the classifier sections at their smallest: this batch is about synthesis
+        "deltas": [0.25], "widths": [1], "depths": [1], "n_seeds": 1, "n_per_class": 8,
+        "size": 16, "epochs": 1, "run_capacity": False, "n_mixture": 100, "kind": "coarse",
+        "full": False, "run_synthesis": True,
+        **{f"synth_{k}": v for k, v in s.items()},
+    }  # fmt: skip
+    run_grid(
+        notebook, {"seed": check_seeds(seeds)}, out_dir, executor, parameters=params,
+        workers=workers, progress=progress,
+    )  # fmt: skip
+    return synthesis_from_summary(summary(out_dir))
+
+
+#: Per-training gaps of the recorded synthesis sweep (``SYNTHESIS_SWEEP``, 8 seeds), as
+#: ``(width, seed, params_g, c1_gap, c2_gap, c1_floor, c2_floor)``; see
+#: ``benchmarks/results_complexity.md``. Read by :func:`recorded_synthesis`.
+_SYNTHESIS_RECORDED: list[tuple] = [
+    (4, 0, 8905, -0.0826, -0.0780, 0.0065, -0.0200),
+    (4, 1, 8905, -0.0460, -0.2100, -0.0292, -0.0033),
+    (4, 2, 8905, 0.3480, -0.1736, -0.0074, 0.0011),
+    (4, 3, 8905, -0.0766, -0.2591, -0.0050, 0.0092),
+    (4, 4, 8905, 0.0902, -0.1787, -0.0098, 0.0034),
+    (4, 5, 8905, -0.0281, -0.2191, -0.0031, -0.0022),
+    (4, 6, 8905, 0.0280, -0.0671, -0.0199, -0.0008),
+    (4, 7, 8905, 0.0395, -0.0222, 0.0082, 0.0108),
+    (8, 0, 19089, -0.1545, 0.0098, 0.0065, -0.0200),
+    (8, 1, 19089, -0.3395, 0.0015, -0.0292, -0.0033),
+    (8, 2, 19089, -0.2563, 0.0563, -0.0074, 0.0011),
+    (8, 3, 19089, -0.2355, -0.0043, -0.0050, 0.0092),
+    (8, 4, 19089, -0.1339, 0.0420, -0.0098, 0.0034),
+    (8, 5, 19089, -0.4210, 0.0391, -0.0031, -0.0022),
+    (8, 6, 19089, -0.2307, 0.0491, -0.0199, -0.0008),
+    (8, 7, 19089, -0.2252, -0.0660, 0.0082, 0.0108),
+    (16, 0, 43297, -0.4732, 0.0362, 0.0065, -0.0200),
+    (16, 1, 43297, -0.3756, 0.0376, -0.0292, -0.0033),
+    (16, 2, 43297, -0.4261, 0.0659, -0.0074, 0.0011),
+    (16, 3, 43297, -0.4016, 0.0577, -0.0050, 0.0092),
+    (16, 4, 43297, -0.4096, 0.0742, -0.0098, 0.0034),
+    (16, 5, 43297, -0.5077, 0.0657, -0.0031, -0.0022),
+    (16, 6, 43297, -0.4230, 0.0301, -0.0199, -0.0008),
+    (16, 7, 43297, -0.4281, 0.0623, 0.0082, 0.0108),
+    (32, 0, 107073, -0.3788, 0.0410, 0.0065, -0.0200),
+    (32, 1, 107073, -0.4204, 0.0569, -0.0292, -0.0033),
+    (32, 2, 107073, -0.4488, 0.0968, -0.0074, 0.0011),
+    (32, 3, 107073, -0.4593, 0.0650, -0.0050, 0.0092),
+    (32, 4, 107073, -0.3980, 0.0672, -0.0098, 0.0034),
+    (32, 5, 107073, -0.5448, 0.0594, -0.0031, -0.0022),
+    (32, 6, 107073, -0.4299, 0.0389, -0.0199, -0.0008),
+    (32, 7, 107073, -0.3770, 0.0575, 0.0082, 0.0108),
+]
+
+
+def recorded_synthesis() -> SynthesisSweepResult:
+    """The recorded synthesis sweep (:data:`SYNTHESIS_SWEEP`), without training anything.
+
+    Returns
+    -------
+    SynthesisSweepResult
+        Gaps only (no timings); rerun :func:`synthesis_sweep` or
+        :func:`batch_synthesis_sweep` to reproduce them.
+
+    Examples
+    --------
+    >>> from textures_nb.complexity import recorded_synthesis
+    >>> res = recorded_synthesis()
+    >>> sorted(res.runs["width"].unique().tolist()) == SYNTHESIS_SWEEP["widths"]
+    True
+    """
+    import pandas as pd
+
+    cols = ["width", "seed", "params_g", "c1_gap", "c2_gap", "c1_floor", "c2_floor"]
+    s = SYNTHESIS_SWEEP
+    truth = {"c1": s["H"] + s["lam"] ** 2 / 2, "c2": -s["lam"] ** 2}
+    return SynthesisSweepResult(pd.DataFrame(_SYNTHESIS_RECORDED, columns=cols), truth=truth)
 
 
 def _is_int(x) -> bool:

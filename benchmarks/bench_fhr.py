@@ -1,4 +1,4 @@
-"""Benchmark of textures_nb.fhr: cleaning against the truth, speed on a CTU-UHB-sized database, AUCs.
+"""Benchmark of textures_nb.fhr: cleaning against the truth, speed (CTU-UHB size), AUCs.
 
 0. Preprocessing (issue 18): simulated recordings with known spikes and gaps, c1 of
    the cleaned recording against the clean simulation's, for the gap-aware
@@ -90,8 +90,9 @@ def speed_section() -> list[str]:
         lines.append(f"| {jobs} | {dt:.1f} | {n / dt:.1f} | {mem.peak:.0f} |")
         print(lines[-1], flush=True)
     n_prob = int(feats.values["problem"].notna().sum())
+    example = feats.values["problem"].dropna()
     lines += ["", f"{n_prob} of {len(feats.values)} windows have a problem (reported, NaN "
-              "features), e.g. too few leaders at 32 s in a short stage-2 window.", ""]
+              "features)" + (f", e.g. {example.iloc[0]}." if n_prob else "."), ""]
 
     # per-component cost on one record's last window
     rec = db.iloc[0]

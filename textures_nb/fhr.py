@@ -516,7 +516,8 @@ def preprocess(
        seconds, with valid samples on both sides) are linearly interpolated;
        **long gaps** and gaps at the borders stay NaN and are reported with
        their exact lengths in ``.gaps`` (never interpolated: the multiscale
-       features are computed per contiguous segment instead).
+       features use only what lies on observed data, see
+       :func:`multiscale_features`, which takes the CleanFHR itself).
 
     Parameters
     ----------
@@ -729,11 +730,12 @@ def multiscale_features(
     a gap: a leader at scale ``j`` spans about ``(3 + 5) * 2**j`` samples with
     ``db3`` (4 min at 32 s and 4 Hz), so each gap costs about 8 leaders at that
     scale: with 8 % of a recording in gaps, 40 % of the 32-s leaders were lost
-    against 10 % of the 2-s ones (``benchmarks/results_fhr.md``). The coarse
+    against 10 % of the 2-s ones (BENCHMARKS.md, fetal heart rate). The coarse
     scales were then averaged over a smaller, different part of the recording
     than the fine ones, and since the FHR's coarse-scale activity changes along
     a recording (decelerations, intermittency) that alone moved ``c1`` by up to
-    0.07 (``gap_mode="drop"``, kept for comparison).
+    0.12, against at most 0.047 with the default (400 simulated hours,
+    ``benchmarks/results_fhr.md``; ``gap_mode="drop"`` is kept for comparison).
 
     ``gap_mode="reflect"`` (default): the window is cut to its first..last
     observed sample, the gaps (NaN, and the ``missing`` samples: spikes and short

@@ -465,9 +465,9 @@ def test_anisotropy_kinds_shapes_determinism_and_grey_level_invariance(kind):
     s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
     if kind in sim.IMAGE_KINDS:  # orientation statistics need images
         with pytest.raises(ValueError, match="needs images"):
-            sim.features(s, kind, progress=False)
+            sim.features(s, kind, dim=1, progress=False)
         return
-    F1 = sim.features(s, kind, progress=False)
+    F1 = sim.features(s, kind, dim=1, progress=False)
     assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
 
 

@@ -3,7 +3,8 @@ a simulation with known spikes and gaps, gap-aware multiscale features against
 log_cumulants and known H, classical features on constructed events, and the classifier
 on simulated databases (signal: multiscale beats classical; null: AUC interval holds 0.5).
 
-Tolerances: c1 of the cleaned recording within 0.05 of the clean simulation's (issue 18);
+Tolerances: c1 of the cleaned recording within 0.05 of the clean simulation's (issue 18),
+checked on 4 recordings each and on 24 with at most 2 outside (binomial threshold);
 gap-aware c1 of fBm within 0.1 of H (the spread of c1 over 8192 samples is about 0.03).
 """
 
@@ -171,26 +172,41 @@ def test_preprocess_removes_every_spike_reports_exact_gaps_and_keeps_c1(seed):
     assert np.isnan(clean.fhr).sum() == long["length"].sum()
     ok = ~np.isnan(clean.fhr)
     assert np.abs(clean.fhr[ok] - sim.clean[ok]).max() < 30  # no spike left
-    c1_clean = fhr.multiscale_features(clean.fhr)["c1"]
+    c1_clean = fhr.multiscale_features(clean)["c1"]
     c1_truth = log_cumulants(sim.clean, scales=(3, 7)).c1
     assert abs(c1_clean - c1_truth) < 0.05, (c1_clean, c1_truth)
-    # the cleaning's own error: the truth with the same long gaps left out
+    # the gap-aware estimator uses no value at a missing sample: spikes and the interpolation
+    # of short gaps leave no trace, whatever was written there
     same = sim.clean.copy()
-    same[np.isnan(clean.fhr)] = np.nan
-    assert abs(c1_clean - fhr.multiscale_features(same)["c1"]) < 0.03
+    same[clean.missing] = np.nan
+    assert fhr.multiscale_features(same, missing=clean.missing)["c1"] == c1_clean
 
 
-@pytest.mark.parametrize("seed", [0, 6, 10])
-def test_preprocess_error_on_acidotic_recordings_is_the_cleaning_not_the_lost_data(seed):
-    # acidotic recordings (more decelerations) lose up to 0.07 of c1 with 8 % of data in long
-    # gaps (benchmarks/results_fhr.md); the cleaning itself (spikes, short gaps) costs < 0.03
-    sim = fhr.simulate_recording(fhr.ACIDOTIC, minutes=60, seed=seed)
-    clean = fhr.preprocess(sim.fhr, sim.fs)
-    _check_spikes_and_gaps(sim, clean)
-    same = sim.clean.copy()
-    same[np.isnan(clean.fhr)] = np.nan
-    diff = fhr.multiscale_features(clean.fhr)["c1"] - fhr.multiscale_features(same)["c1"]
-    assert abs(diff) < 0.03
+def _c1_errors(seeds, gap_mode="reflect"):
+    """c1 of each cleaned recording (60 min, gap-aware) minus c1 of its clean simulation."""
+    out = []
+    for params, seed in seeds:
+        sim = fhr.simulate_recording(params, minutes=60, seed=seed)
+        clean = fhr.preprocess(sim.fhr, sim.fs)
+        c1 = fhr.multiscale_features(clean, gap_mode=gap_mode)["c1"]
+        out.append(c1 - fhr.multiscale_features(sim.clean, gap_mode=gap_mode)["c1"])
+    return np.array(out)
+
+
+def test_cleaned_c1_estimates_the_clean_c1_over_many_recordings():
+    # issue 18: c1 of the cleaned recording within 0.05 of the clean simulation's. 12 + 12
+    # recordings (seeds never used to develop the estimator); 0 of 440 fell outside in
+    # benchmarks/results_fhr.md, so allow 2 of 24: if 3 % of recordings fell outside, 3 or
+    # more of 24 would happen with probability 0.034; with the 12 % of the former estimator,
+    # with probability 0.56.
+    seeds = [(p, 700 + i) for p in (fhr.NORMAL, fhr.ACIDOTIC) for i in range(12)]
+    err = _c1_errors(seeds)
+    assert (np.abs(err) >= 0.05).sum() <= 2, err.round(3)
+    assert np.sqrt(np.mean(err**2)) < 0.025 and abs(err.mean()) < 0.015, err.round(3)
+    # the former estimator (leaders touching a gap dropped) loses the coarse scales near
+    # every gap and is about twice as far from the truth on the same recordings
+    old = _c1_errors(seeds[::3], gap_mode="drop")
+    assert np.sqrt(np.mean(old**2)) > 1.5 * np.sqrt(np.mean(err[::3] ** 2)), (old, err[::3])
 
 
 def test_spike_rule_keeps_a_level_change_and_a_deceleration():
@@ -202,6 +218,17 @@ def test_spike_rule_keeps_a_level_change_and_a_deceleration():
     y = dip.copy()
     y[200:204] = 210.0
     assert fhr.preprocess(y).spikes.tolist() == [200, 201, 202, 203]
+    # signal lost for 12 s in the fall of a deceleration: the level moved by 30 bpm, no spike,
+    # and the gap is reported with its exact length; a 60-bpm spike after a 2-s loss is one
+    z = dip.copy()
+    z[330:378] = 0.0
+    assert abs(z[378] - z[329]) > 30
+    c = fhr.preprocess(z)
+    assert c.spikes.size == 0 and c.gaps[["start", "length"]].values.tolist() == [[330, 48]]
+    assert fhr.preprocess(z, max_slope=0).spikes.size > 0  # the bare 25-bpm rule
+    z[600:608] = 0.0
+    z[608:611] += 60
+    assert fhr.preprocess(z).spikes.tolist() == [608, 609, 610]
 
 
 def test_preprocess_errors():
@@ -246,10 +273,28 @@ def test_gap_aware_multiscale_recovers_H_with_long_gaps(seed):
 
 
 def test_multiscale_reports_too_short_segments():
+    x = 140 + np.random.default_rng(0).standard_normal(4000).cumsum()
+    gaps = np.arange(x.size) % 800 >= 200  # 50 s observed, 150 s lost, and again
+    x[gaps] = np.nan
+    for mode in ("reflect", "drop"):  # no leader at 32 s mostly on observed data
+        f = fhr.multiscale_features(x, gap_mode=mode)
+        assert np.isnan(f["c1"]) and "too few leaders" in f["ms_problem"], mode
+    # one lost sample every 50 s: every leader is mostly on observed data ("reflect"), while
+    # no contiguous segment is long enough for 32 s ("drop")
+    y = 140 + np.random.default_rng(0).standard_normal(4000).cumsum()
+    full = fhr.multiscale_features(y)["c1"]
+    y[::200] = np.nan
+    assert abs(fhr.multiscale_features(y)["c1"] - full) < 0.02
+    assert "too few leaders" in fhr.multiscale_features(y, gap_mode="drop")["ms_problem"]
+
+
+def test_multiscale_errors_name_the_argument():
     x = 140 + np.random.default_rng(0).standard_normal(3000).cumsum()
-    x[::200] = np.nan  # segments of 199 samples: no leader at 32 s
-    f = fhr.multiscale_features(x)
-    assert np.isnan(f["c1"]) and "too few leaders" in f["ms_problem"]
+    with pytest.raises(ValueError, match="`missing` must be a boolean array"):
+        fhr.multiscale_features(x, missing=np.zeros(10, dtype=bool))
+    with pytest.raises(ValueError, match="`gap_mode`"):
+        fhr.multiscale_features(x, gap_mode="interpolate")
+    assert "too few leaders" in fhr.multiscale_features(np.full(3000, np.nan))["ms_problem"]
 
 
 def test_classical_features_on_constructed_events():

@@ -219,8 +219,10 @@ def test_features_shapes_determinism_and_grey_level_invariance(kind):
     # grey-level offset and contrast do not matter
     np.testing.assert_allclose(sim.features(3.0 * x + 7.0, kind, progress=False), F, atol=1e-5)
     s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
-    F1 = sim.features(s, kind, progress=False)
+    F1 = sim.features(s, kind, dim=1, progress=False)
     assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
+    np.testing.assert_allclose(sim.features(list(s), kind, progress=False), F1, rtol=1e-6,
+                               atol=1e-6 * np.abs(F1).max())
 
 
 def test_feature_kinds_concatenate():
@@ -283,6 +285,29 @@ def test_features_bad_input_names_the_item():
         sim.features(bad, progress=False)
     with pytest.raises(ValueError, match="kind"):
         sim.features(good, "vgg", progress=False)
+
+
+def test_features_of_a_2d_array_follow_dim():
+    # a 2D array is N signals (N, T) or one image (H, W): dim says which, never a guess
+    image = fbf((64, 64), 0.5, seed=0)
+    with pytest.raises(ValueError, match=r"ambiguous.*dim=1 for signals.*dim=2 for one image"):
+        sim.features(image, progress=False)
+    one = sim.features(image, dim=2, progress=False)
+    stack = np.stack([image, fbf((64, 64), 0.5, seed=1)])
+    np.testing.assert_allclose(one, sim.features(stack, progress=False)[:1])
+    np.testing.assert_allclose(one, sim.features([image], progress=False))
+    rows = sim.features(image, dim=1, progress=False)  # 64 signals of 64 samples
+    assert rows.shape[0] == 64 and rows.shape[1] != one.shape[1]
+    # one signal (T,) is one row, as the first row of a stack of signals
+    s = np.stack([fbm(1024, 0.6, seed=k) for k in range(2)])
+    np.testing.assert_allclose(sim.features(s[0], progress=False),
+                               sim.features(s, dim=1, progress=False)[:1])
+    with pytest.raises(ValueError, match=r"does not fit dim=1"):
+        sim.features(stack, dim=1, progress=False)
+    with pytest.raises(ValueError, match=r"list of 2D items but dim=1"):
+        sim.features(list(stack), dim=1, progress=False)
+    with pytest.raises(ValueError, match="`dim` must be 1"):
+        sim.features(stack, dim=3, progress=False)
 
 
 # --------------------------------------------------------------------------
@@ -440,9 +465,9 @@ def test_anisotropy_kinds_shapes_determinism_and_grey_level_invariance(kind):
     s = np.stack([fbm(1024, 0.6, seed=s) for s in range(2)])
     if kind in sim.IMAGE_KINDS:  # orientation statistics need images
         with pytest.raises(ValueError, match="needs images"):
-            sim.features(s, kind, progress=False)
+            sim.features(s, kind, dim=1, progress=False)
         return
-    F1 = sim.features(s, kind, progress=False)
+    F1 = sim.features(s, kind, dim=1, progress=False)
     assert F1.shape[0] == 2 and np.all(np.isfinite(F1))
 
 

@@ -51,6 +51,7 @@ import numpy as np
 from ._checks import as_generator, check_in_range, check_positive_int
 from ._shared.progress import tqdm
 from ._shared.wavelets import slopes as _slopes
+from ._shared.wavelets import wavelet as _wavelet
 
 __all__ = [
     "parse_header",
@@ -403,7 +404,7 @@ class CleanFHR:
     raw : ndarray, shape (T,)
         The input trace (for plots).
     options : dict
-        The cleaning settings used (``valid_range``, ``spike_jump``, ``max_interp``).
+        The cleaning settings used (``valid_range``, ``spike_jump``, ``max_interp``, ``max_slope``).
 
     Examples
     --------
@@ -455,15 +456,17 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
-def _spike_samples(x, valid, jump, max_len, max_gap):
-    """Indices removed by the spike rule (see :func:`preprocess`)."""
+def _spike_samples(x, valid, jump, max_len, max_gap, slope=0.0):
+    """Indices removed by the spike rule (see :func:`preprocess`); ``slope`` in bpm/sample."""
     idx = np.flatnonzero(valid)
     if idx.size < 2:
         return np.zeros(0, dtype=int)
     v = x[idx]
     steps = np.abs(np.diff(v))
-    close = np.diff(idx) <= max_gap  # a jump across a long gap is a new start, not a spike
-    jumps = np.flatnonzero((steps > jump) & close) + 1
+    dt = np.diff(idx)
+    close = dt <= max_gap  # a jump across a long gap is a new start, not a spike
+    # across a short gap the heart rate may have moved: allow slope x the time lost
+    jumps = np.flatnonzero((steps > jump + slope * (dt - 1)) & close) + 1
     out = []
     end = 0
     for k in jumps:
@@ -487,6 +490,7 @@ def preprocess(
     spike_jump: float = 25.0,
     max_spike: float = 30.0,
     max_interp: float = 15.0,
+    max_slope: float = 3.0,
 ) -> CleanFHR:
     """Clean an FHR trace: missing samples, spikes, short and long gaps.
 
@@ -500,14 +504,20 @@ def preprocess(
        lasts until the first sample back within ``spike_jump`` bpm of that
        last accepted value, and its samples become missing. If the trace does
        not come back within ``max_spike`` seconds, the jump is a change of
-       level, not a spike, and is kept. Jumps across a gap longer than
+       level, not a spike, and is kept. Across a short gap of ``t`` seconds
+       the threshold is ``spike_jump + max_slope * t``: the heart rate goes on
+       moving while the signal is lost (an abrupt deceleration reaches its
+       nadir in less than 30 s, FIGO), and with the bare threshold the samples
+       after a gap within a deceleration were removed as a spike, lengthening
+       the reported gap (9 of 600 simulated hours). Jumps across a gap longer than
        ``max_interp`` are not tested (the level may have moved during it).
        A trace that starts on a spike is not corrected (no reference).
     3. **Short gaps** (runs of missing samples of at most ``max_interp``
        seconds, with valid samples on both sides) are linearly interpolated;
        **long gaps** and gaps at the borders stay NaN and are reported with
        their exact lengths in ``.gaps`` (never interpolated: the multiscale
-       features are computed per contiguous segment instead).
+       features use only what lies on observed data, see
+       :func:`multiscale_features`, which takes the CleanFHR itself).
 
     Parameters
     ----------
@@ -523,6 +533,8 @@ def preprocess(
         Longest spike (seconds).
     max_interp : float, default 15
         Longest gap (seconds) that is interpolated.
+    max_slope : float, default 3
+        Fastest plausible FHR change (bpm/s) while the signal is lost (above).
 
     Returns
     -------
@@ -552,10 +564,12 @@ def preprocess(
     spike_jump = check_in_range(spike_jump, "spike_jump", 0.0, math.inf)
     max_spike = check_in_range(max_spike, "max_spike", 0.0, math.inf)
     max_interp = check_in_range(max_interp, "max_interp", 0.0, math.inf, low_inclusive=True)
+    max_slope = check_in_range(max_slope, "max_slope", 0.0, math.inf, low_inclusive=True)
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(x) & (x >= lo) & (x <= hi) & (x != 0)
     max_gap = int(round(max_interp * fs))
-    spikes = _spike_samples(x, valid, spike_jump, int(round(max_spike * fs)), max_gap + 1)
+    spikes = _spike_samples(x, valid, spike_jump, int(round(max_spike * fs)), max_gap + 1,
+                            max_slope / fs)
     missing = ~valid
     missing[spikes] = True
     clean = np.where(missing, np.nan, x)
@@ -590,7 +604,8 @@ def preprocess(
         spikes=np.asarray(spikes, dtype=int),
         gaps=gaps,
         fs=fs,
-        options=dict(valid_range=(lo, hi), spike_jump=spike_jump, max_interp=max_interp),
+        options=dict(valid_range=(lo, hi), spike_jump=spike_jump, max_interp=max_interp,
+                     max_slope=max_slope),
         raw=x,
     )
 
@@ -652,38 +667,105 @@ def _segments(x: np.ndarray, min_len: int) -> list[np.ndarray]:
     return [x[s:e] for s, e in zip(starts, stops, strict=True) if e - s >= min_len]
 
 
+def _reflect_fill(y: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """``y`` with its ``gap`` samples replaced by mirror images of the data on both sides.
+
+    Inside a gap ``[s, e)``, sample ``s + i`` blends the reflection of the left
+    side about ``s - 1/2`` (``y[s - 1 - i]``) and of the right side about
+    ``e - 1/2`` (``y[2e - 1 - s - i]``) with weights ``1 - w, w``, ``w = (i +
+    1/2) / (e - s)``: continuous at both edges, with the roughness and amplitude
+    of the neighbouring data (a linear interpolation would be smooth, biasing
+    the wavelet quantities near the edges down). Reflections that reach into
+    another gap or past an end read its linear interpolation / the end sample.
+    """
+    out = y.copy()
+    idx = np.flatnonzero(gap)
+    if idx.size == 0:
+        return out
+    base = y.copy()
+    base[idx] = np.interp(idx, np.flatnonzero(~gap), y[~gap])
+    out[idx] = base[idx]
+    last = y.size - 1
+    for s, e in zip(*_runs(gap), strict=True):
+        i = np.arange(e - s)
+        w = (i + 0.5) / (e - s)
+        left = base[np.clip(s - 1 - i, 0, last)]
+        right = base[np.clip(2 * e - 1 - s - i, 0, last)]
+        out[s:e] = (1 - w) * left + w * right
+    return out
+
+
+def _kept(j: int, n_pos: int, width: int, span: int, gap_cum: np.ndarray, gap: np.ndarray,
+          min_observed: float) -> np.ndarray:
+    """Which of ``n_pos`` wavelet quantities at scale ``j`` are located on observed data.
+
+    Quantity ``k`` has support ``[2**j k, 2**j (k + width) + span]`` (samples,
+    inclusive): kept when its centre sample is observed and at least
+    ``min_observed`` of the support is.
+    """
+    n = gap.size
+    start = 2**j * np.arange(n_pos)
+    stop = np.minimum(start + 2**j * width + span, n - 1)  # inclusive
+    observed = 1.0 - (gap_cum[stop + 1] - gap_cum[start]) / (stop + 1 - start)
+    return ~gap[(start + stop) // 2] & (observed >= min_observed)
+
+
 def multiscale_features(
     x,
     fs: float = 4.0,
     *,
+    missing=None,
     scales: tuple[int, int] = (3, 7),
     wavelet: str = "db3",
     j0: int | None = None,
     min_leaders: int = 4,
+    gap_mode: str = "reflect",
+    min_observed: float = 0.5,
 ) -> dict:
     """Gap-aware multiscale features ``c1, c2`` (wavelet leaders) and ``H`` (coefficients).
 
-    Why not :func:`textures_nb.multiscale.log_cumulants`: it needs a finite
-    signal, and interpolating across a long gap would invent a smooth stretch
-    (biasing ``c1``/``H`` up). Here the wavelet coefficients and leaders of
-    :mod:`textures_nb.multiscale` are computed **per contiguous valid segment**
-    (NaN marks the long gaps; short gaps were interpolated by
-    :func:`preprocess`). Valid convolutions mean that no coefficient or leader
-    sees a sample of a gap or outside its segment: this is the same set as
-    masking every coefficient whose support touches a gap. The log-leaders and
-    squared coefficients are pooled per scale over the segments; a short
-    segment contributes to the fine scales only. Then, as in ``log_cumulants``:
-    ``c1, c2`` are the slopes (``ln 2`` units) of the mean and variance of
-    ``ln L(j, .)``, ``H`` is half the slope of ``log2 mean d(j, .)**2``
-    (``zeta(2)/2``), fits over ``scales`` with ``sqrt(n_j)`` weights, leaders
-    from scale ``j0`` up (default rule of ``log_cumulants``: 2 for ``j1 = 3``).
+    Why not :func:`textures_nb.multiscale.log_cumulants` as is: it needs a
+    finite signal, and interpolating linearly across a long gap invents a smooth
+    stretch (biasing ``c1``/``H``). Why not only the coefficients that never see
+    a gap: a leader at scale ``j`` spans about ``(3 + 5) * 2**j`` samples with
+    ``db3`` (4 min at 32 s and 4 Hz), so each gap costs about 8 leaders at that
+    scale: with 8 % of a recording in gaps, 40 % of the 32-s leaders were lost
+    against 10 % of the 2-s ones (BENCHMARKS.md, fetal heart rate). The coarse
+    scales were then averaged over a smaller, different part of the recording
+    than the fine ones, and since the FHR's coarse-scale activity changes along
+    a recording (decelerations, intermittency) that alone moved ``c1`` by up to
+    0.12, against at most 0.047 with the default (400 simulated hours,
+    ``benchmarks/results_fhr.md``; ``gap_mode="drop"`` is kept for comparison).
+
+    ``gap_mode="reflect"`` (default): the window is cut to its first..last
+    observed sample, the gaps (NaN, and the ``missing`` samples: spikes and short
+    gaps that :func:`preprocess` interpolated) are filled with mirror images of
+    the data on both sides, blended across the gap (continuous, and with the
+    neighbours' roughness, unlike a straight line), the coefficients and leaders
+    of :mod:`textures_nb.multiscale` are computed on the whole window, and a
+    coefficient or leader is **kept only where it is located on observed data**:
+    its centre sample is observed and at least ``min_observed`` of its support
+    at its scale is. The filling only lets the filters run up to the edges of a
+    gap; nothing located inside a gap is used. ``gap_mode="drop"``: per
+    contiguous finite segment with valid convolutions (no quantity sees a gap;
+    a segment too short for a scale contributes to the finer ones only).
+
+    Then, as in ``log_cumulants``: ``c1, c2`` are the slopes (``ln 2`` units) of
+    the mean and variance of ``ln L(j, .)``, ``H`` is half the slope of ``log2
+    mean d(j, .)**2`` (``zeta(2)/2``), fits over ``scales`` with ``sqrt(n_j)``
+    weights, leaders from scale ``j0`` up (default rule of ``log_cumulants``:
+    2 for ``j1 = 3``). Without gaps both modes equal ``log_cumulants``.
 
     Parameters
     ----------
-    x : array_like, shape (T,)
-        Cleaned FHR (bpm) with NaN in the long gaps.
+    x : array_like, shape (T,), or CleanFHR
+        Cleaned FHR (bpm) with NaN in the long gaps; a :class:`CleanFHR` gives
+        its ``fhr`` and ``missing``.
     fs : float, default 4
         Sampling rate (Hz); only reported (scale ``j`` spans ``2**j / fs`` s).
+    missing : array_like of bool, shape (T,), optional
+        Samples to treat as gaps although finite (``CleanFHR.missing``: removed
+        spikes and interpolated short gaps). Default: the NaN samples only.
     scales : (int, int), default (3, 7)
         Fit range; at 4 Hz, 2 s to 32 s (the range used for FHR by Doret et al.
         2015 starts near 2-3 s).
@@ -692,7 +774,11 @@ def multiscale_features(
     j0 : int, optional
         Finest scale in the leaders.
     min_leaders : int, default 4
-        Fewest pooled leaders at a scale for the fit.
+        Fewest kept leaders at a scale for the fit.
+    gap_mode : {"reflect", "drop"}, default "reflect"
+        How gaps are handled (above).
+    min_observed : float, default 0.5
+        ``"reflect"``: least observed share of a kept quantity's support.
 
     Returns
     -------
@@ -706,43 +792,82 @@ def multiscale_features(
     >>> from textures_nb.processes import fbm
     >>> from textures_nb.fhr import multiscale_features
     >>> x = 140 + 2 * fbm(2**13, 0.7, seed=0)
+    >>> full = multiscale_features(x)["c1"]
     >>> x[3000:3400] = np.nan                    # a 100-s gap
     >>> f = multiscale_features(x)
-    >>> round(f["c1"], 2), round(f["H"], 2), f["ms_problem"]
-    (0.75, 0.76, None)
+    >>> round(full, 3), round(f["c1"], 3), round(f["H"], 2), f["ms_problem"]
+    (0.724, 0.73, 0.73, None)
+    >>> round(multiscale_features(x, gap_mode="drop")["c1"], 3)  # fewer coarse leaders
+    0.752
     """
     from .multiscale import WaveletCoefs, wavelet_coefs, wavelet_leaders
 
+    if isinstance(x, CleanFHR):
+        missing = x.missing if missing is None else missing
+        x = x.fhr
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"`x` must be 1D (T,), got shape {x.shape}.")
+    gap = ~np.isfinite(x)
+    if missing is not None:
+        m = np.asarray(missing)
+        if m.shape != x.shape or m.dtype != bool:
+            raise ValueError(
+                f"`missing` must be a boolean array of the shape of `x` {x.shape}, got "
+                f"{m.dtype} {m.shape}; pass CleanFHR.missing (or the CleanFHR itself as `x`)."
+            )
+        gap = gap | m
+    if gap_mode not in ("reflect", "drop"):
+        raise ValueError(f"`gap_mode` must be 'reflect' or 'drop', got {gap_mode!r}.")
+    min_observed = check_in_range(min_observed, "min_observed", 0.0, 1.0, high_inclusive=True,
+                                  low_inclusive=True)
     j1, j2 = (check_positive_int(s, "scales") for s in scales)
     if j1 >= j2:
         raise ValueError(f"`scales`=({j1}, {j2}) needs j1 < j2, e.g. (3, 7).")
     j0 = max(1, min(2, j1 - 1), j1 - 2) if j0 is None else check_positive_int(j0, "j0")
     logs = [[] for _ in range(j2)]
     sq = [[] for _ in range(j2)]
-    for seg in _segments(x, 16):
-        if np.ptp(seg) == 0:
-            continue
+    obs = np.flatnonzero(~gap)
+    tol = 1e-11 * float(np.abs(x[obs]).max()) if obs.size else 0.0
+
+    def add(y, keep_d, keep_l):
         try:
-            coefs = wavelet_coefs(seg, wavelet=wavelet)
+            coefs = wavelet_coefs(y, wavelet=wavelet)
         except ValueError:  # too short for one scale
-            continue
+            return
         coefs = WaveletCoefs(details=coefs.details[:j2], wavelet=wavelet, gamint=0.0, dim=1)
         lead = wavelet_leaders(coefs, j0=j0)
-        tol = 1e-11 * float(np.abs(seg).max())
-        for j, (d, L) in enumerate(zip(coefs.details, lead, strict=True)):
-            sq[j].append(d * d)
-            L = L[L > tol]
-            logs[j].append(np.log(L))
+        for j, (d, L) in enumerate(zip(coefs.details, lead, strict=True), start=1):
+            d, L = keep_d(j, d), keep_l(j, L)
+            sq[j - 1].append(d * d)
+            logs[j - 1].append(np.log(L[L > tol]))
+
+    if gap_mode == "drop":
+        x = np.where(gap, np.nan, x)
+        for seg in _segments(x, 16):
+            if np.ptp(seg) > 0:
+                add(seg, lambda j, d: d, lambda j, L: L)
+    elif obs.size >= 16:
+        a, b = obs[0], obs[-1] + 1
+        g = gap[a:b]
+        cum = np.r_[0, np.cumsum(g)]
+        taps = _wavelet(wavelet).dec_len
+        span = lambda j: (2**j - 1) * (taps - 1)  # noqa: E731
+        add(
+            _reflect_fill(x[a:b], g),
+            lambda j, d: d[_kept(j, d.size, 0, span(j), cum, g, min_observed)],
+            lambda j, L: L[_kept(j, L.size, 2, span(j), cum, g, min_observed)],
+        )
     nj = np.array([sum(a.size for a in lv) for lv in logs[j1 - 1 : j2]])
     out = {"c1": math.nan, "c2": math.nan, "H": math.nan, "ms_n": int(nj[-1]), "ms_problem": None}
     if nj.min() < min_leaders:
         short = j1 + int(np.argmax(nj < min_leaders))
+        where = ("located on observed data" if gap_mode == "reflect"
+                 else "in the contiguous segments")
         out["ms_problem"] = (
-            f"too few leaders at scale j={short} ({int(nj.min())} < {min_leaders}): the valid "
-            f"segments are too short for scales {scales} (need about {2 ** (j2 + 3)} samples)"
+            f"too few leaders {where} at scale j={short} ({int(nj.min())} < {min_leaders}): "
+            f"the window has too little observed data for scales {scales} (need about "
+            f"{2 ** (j2 + 3)} contiguous samples)"
         )
         return out
     jj = np.arange(j1, j2 + 1, dtype=float)
@@ -1003,7 +1128,7 @@ def _record_features(name, fhr, fs, ph, stage2, extra, last_minutes, pre_kw, dee
         row = {"record": name, "window": wname, "start": sl.start,
                "minutes": (sl.stop - sl.start) / fs / 60, "missing_share": clean.missing_share(sl),
                "gap_share": float(np.isnan(seg).mean()), "ph": ph, **extra}
-        ms = multiscale_features(seg, fs)
+        ms = multiscale_features(seg, fs, missing=clean.missing[sl])
         cl = classical_features(seg, fs)
         row.update({k: ms[k] for k in MULTISCALE})
         row.update({k: cl[k] for k in CLASSICAL})

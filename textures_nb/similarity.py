@@ -153,6 +153,35 @@ def _check_images(images) -> np.ndarray:
     return arr
 
 
+def _as_stack(images, dim):
+    """``images`` as a stack (N, T) or (N, H, W) following ``dim`` (see :func:`features`)."""
+    if dim is not None and dim not in (1, 2):
+        raise ValueError(f"`dim` must be 1 (signals) or 2 (images), got {dim!r}.")
+    if isinstance(images, (list, tuple)):
+        if images and dim is not None and np.ndim(images[0]) != dim:
+            raise ValueError(
+                f"`images` is a list of {np.ndim(images[0])}D items but dim={dim}; pass "
+                f"dim={np.ndim(images[0])} or items of {dim} dimension(s)."
+            )
+        return images
+    shape = np.shape(images)
+    if len(shape) == 2 and dim is None:
+        raise ValueError(
+            f"`images` of shape {shape} is ambiguous: {shape[0]} signals of {shape[1]} "
+            f"samples, or one {shape[0]} x {shape[1]} image? Pass dim=1 for signals (N, T), "
+            "dim=2 for one image (H, W) (or a stack of images (N, H, W), or a list)."
+        )
+    item_dims = {1: 1, 3: 2}.get(len(shape)) if dim is None else dim
+    if item_dims is None:
+        return images  # _check_images names the problem
+    if len(shape) == item_dims:  # one item
+        return np.asarray(images)[None]
+    if len(shape) != item_dims + 1:
+        want = "(N, T) or (T,)" if item_dims == 1 else "(N, H, W) or (H, W)"
+        raise ValueError(f"`images` of shape {shape} does not fit dim={dim}: expected {want}.")
+    return images
+
+
 def _check_features(F, name: str = "F") -> np.ndarray:
     """(N, D) finite feature matrix; a NaN names its row."""
     arr = np.asarray(F) if not isinstance(F, (str, bytes)) else F
@@ -527,6 +556,7 @@ def features(
     wavelet: str = "db3",
     gamint: float = 1.5,
     n_filters: int = 16,
+    dim: int | None = None,
     seed: int | np.random.Generator = 0,
     progress: bool = True,
 ) -> np.ndarray:
@@ -537,9 +567,12 @@ def features(
 
     Parameters
     ----------
-    images : array_like, shape (N, H, W) or (N, T)
-        Equally sized grayscale images (pixels) or signals (samples); a list
-        of arrays of different sizes is refused (cut patches first).
+    images : array_like, shape (N, H, W), (N, T), (H, W) or (T,)
+        Equally sized grayscale images (pixels) or signals (samples), as a
+        stack or a list; a list of arrays of different sizes is refused (cut
+        patches first). A 2D array is ambiguous (N signals or one image):
+        ``dim`` says which, and without it a 2D array raises a ValueError.
+        One image ``(H, W)`` with ``dim=2`` or one signal ``(T,)`` gives one row.
     kind : str or a sequence of str
         One of :data:`ALL_KINDS`: ``"wavelet"``, ``"leaders"``, ``"gram"``
         (:data:`FEATURE_KINDS`), ``"hyperbolic"``, ``"isotropic"``,
@@ -556,6 +589,11 @@ def features(
     n_filters : int, default 16
         Random filters per scale of the ``"gram"`` network (features:
         ``n_filters (n_filters + 1) / 2`` per scale).
+    dim : {1, 2}, optional
+        Sampled dimensions of one item: 1 for signals, 2 for images. Default:
+        2 for a 3D array or a list of 2D arrays, 1 for a 1D array or a list of
+        1D arrays; required for a 2D array (``dim=1``: rows are N signals
+        ``(N, T)``; ``dim=2``: one image ``(H, W)``).
     seed : int, default 0
         Seed of the random network (the same seed gives the same features).
     progress : bool, default True
@@ -583,12 +621,14 @@ def features(
     (8, 85)
     >>> features(db.images, ["hyperbolic", "isotropic"], progress=False).shape
     (8, 14)
+    >>> features(db.images[0], dim=2, progress=False).shape   # one image: one row
+    (1, 85)
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
     bad = [k for k in kinds if k not in ALL_KINDS]
     if bad or not kinds:
         raise ValueError(f"`kind` must be one of {ALL_KINDS} or a list of them, got {kind!r}.")
-    arr = standardize_patches(_check_images(images))
+    arr = standardize_patches(_check_images(_as_stack(images, dim)))
     seed = _int_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
     n_filters = check_positive_int(n_filters, "n_filters")

@@ -565,7 +565,7 @@ def test_synthesis_sweep_one_row_per_width_and_seed_and_reproducible():
     res = synthesis_sweep([2, 3], [0, 5], **_TINY_SYNTHESIS)
     r = res.runs
     assert len(r) == 4 and not res.failures
-    assert sorted(zip(r["width"], r["seed"])) == [(2, 0), (2, 5), (3, 0), (3, 5)]
+    assert sorted(zip(r["width"], r["seed"], strict=True)) == [(2, 0), (2, 5), (3, 0), (3, 5)]
     # the generator grows with the width; gaps and floors are finite numbers
     p = r.groupby("width")["params_g"].first()
     assert p[3] > p[2]

@@ -231,7 +231,11 @@ def test_cli_returns_0_when_all_pass(notebooks, tmp_path, capfd):
     code = main(argv)
     out, err = capfd.readouterr()  # file descriptors: the kernel's stderr too
     assert code == 0, out
-    assert err == "", err  # no "Kernel is running over TCP", no papermill log lines
+    # no "Kernel is running over TCP", no papermill log lines; a kernel's own report of an
+    # interrupt during its shutdown (seen once under pytest-xdist, load 4) is not ours
+    kernel_noise = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+    err = "\n".join(line for line in err.splitlines() if line.strip() != kernel_noise)
+    assert err == "", err
     assert out.count("\n") == 3, out  # two status lines and the summary
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert STAMP.match(run_dir.name)

@@ -1488,9 +1488,10 @@ class SweepResult:
                 if h["params"] >= e["params"]:
                     continue
                 row = t[(t["delta"] == e["delta"]) & (t["params"] == h["params"])]
-                if row.empty or row["mean"].iloc[0] < e["best_mean"] - e["best_se"] - row[
-                    "se"
-                ].iloc[0]:
+                if (
+                    row.empty
+                    or row["mean"].iloc[0] < e["best_mean"] - e["best_se"] - row["se"].iloc[0]
+                ):
                     return False
         return True
 
@@ -1563,6 +1564,41 @@ def _sweep_point(point: tuple, kind: str, n_per_class: int, size: int, epochs: i
     return {"delta": delta, "width": width, "depth": depth, "seed": seed, **out}
 
 
+def _run_points(
+    fn: Callable,
+    points: list,
+    *,
+    executor: Any,
+    progress: bool,
+    desc: str,
+    what: str,
+    label: Callable[[Any], str],
+) -> tuple[list, dict]:
+    """Run ``fn`` on every point, here or on ``executor``; collect rows and failures.
+
+    Rows come back in the order of ``points``; a point whose call raised is
+    reported in the failures under ``label(point)`` (the error text), and a
+    ``RuntimeError`` is raised only when every call failed.
+    """
+    from textures_nb.runner import open_executor
+
+    rows, failures = [], {}
+    with open_executor(executor) as pool:
+        if pool is None:
+            results = ((p, _call(fn, p)) for p in points)
+        else:
+            futures = [(p, pool.submit(_call, fn, p)) for p in points]
+            results = ((p, f.result()) for p, f in futures)
+        for p, (ok, value) in tqdm(results, total=len(points), desc=desc, disable=not progress):
+            if ok:
+                rows.append(value)
+            else:
+                failures[label(p)] = value
+    if not rows:
+        raise RuntimeError(f"every {what} failed; first: {next(iter(failures.items()))}")
+    return rows, failures
+
+
 def sweep(
     deltas: Iterable[float],
     archs: Iterable[tuple[int, int]],
@@ -1628,23 +1664,12 @@ def sweep(
     fn = functools.partial(
         _sweep_point, kind=kind, n_per_class=n_per_class, size=size, epochs=epochs, lr=lr
     )
-    from textures_nb.runner import open_executor
 
     t0 = time.perf_counter()
-    rows, failures = [], {}
-    with open_executor(executor) as pool:
-        if pool is None:
-            results = ((p, _call(fn, p)) for p in points)
-        else:
-            futures = [(p, pool.submit(_call, fn, p)) for p in points]
-            results = ((p, f.result()) for p, f in futures)
-        for p, (ok, value) in tqdm(results, total=len(points), desc="sweep", disable=not progress):
-            if ok:
-                rows.append(value)
-            else:
-                failures[f"delta={p[0]}, width={p[1]}, depth={p[2]}, seed={p[3]}"] = value
-    if not rows:
-        raise RuntimeError(f"every fit failed; first: {next(iter(failures.items()))}")
+    rows, failures = _run_points(
+        fn, points, executor=executor, progress=progress, desc="sweep", what="fit",
+        label=lambda p: f"delta={p[0]}, width={p[1]}, depth={p[2]}, seed={p[3]}",
+    )  # fmt: skip
     return SweepResult(pd.DataFrame(rows), failures, kind, time.perf_counter() - t0)
 
 
@@ -2088,7 +2113,6 @@ def synthesis_sweep(
     import pandas as pd
 
     from textures_nb._shared.repeat import check_seeds
-    from textures_nb.runner import open_executor
 
     widths = [check_positive_int(w, "widths") for w in widths]
     if not widths:
@@ -2120,20 +2144,10 @@ def synthesis_sweep(
     points = [(w, s) for s in seeds for w in widths]
     fn = functools.partial(_synthesis_point, settings=settings)
     t0 = time.perf_counter()
-    rows, failures = [], {}
-    with open_executor(executor) as pool:
-        if pool is None:
-            results = ((p, _call(fn, p)) for p in points)
-        else:
-            futures = [(p, pool.submit(_call, fn, p)) for p in points]
-            results = ((p, f.result()) for p, f in futures)
-        for p, (ok, value) in tqdm(results, total=len(points), desc="DCGANs", disable=not progress):
-            if ok:
-                rows.append(value)
-            else:
-                failures[f"width={p[0]}, seed={p[1]}"] = value
-    if not rows:
-        raise RuntimeError(f"every training failed; first: {next(iter(failures.items()))}")
+    rows, failures = _run_points(
+        fn, points, executor=executor, progress=progress, desc="DCGANs", what="training",
+        label=lambda p: f"width={p[0]}, seed={p[1]}",
+    )  # fmt: skip
     truth = {"c1": H + lam**2 / 2, "c2": -(lam**2)}
     return SynthesisSweepResult(pd.DataFrame(rows), failures, time.perf_counter() - t0, truth)
 
@@ -2287,7 +2301,7 @@ def recorded_synthesis() -> SynthesisSweepResult:
 
     cols = ["width", "seed", "params_g", "c1_gap", "c2_gap", "c1_floor", "c2_floor"]
     s = SYNTHESIS_SWEEP
-    truth = {"c1": s["H"] + s["lam"] ** 2 / 2, "c2": -s["lam"] ** 2}
+    truth = {"c1": s["H"] + s["lam"] ** 2 / 2, "c2": -(s["lam"] ** 2)}
     return SynthesisSweepResult(pd.DataFrame(_SYNTHESIS_RECORDED, columns=cols), truth=truth)
 
 

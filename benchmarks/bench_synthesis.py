@@ -458,21 +458,23 @@ def section_multiscale_acceptance(seeds=(0, 1, 2)) -> list[str]:
     return rows
 
 
-def _time_pywph(x: np.ndarray, n_eval: int) -> dict:
-    """pywph's wavelet phase harmonics synthesis recipe (WPHOp + scipy L-BFGS-B), timed."""
+def _pywph_setup(x: np.ndarray, J: int):
+    """pywph's WPH operator for ``x`` (standardised), its target coefficients and the loss.
+
+    Returns ``(objective, setup_seconds)``: ``objective(v)`` is the squared distance of
+    the WPH coefficients of ``v`` (a flat float64 vector) to the target's and its
+    gradient, computed chunk by chunk as pywph's own synthesis scripts do.
+    """
     import pywph as pw
-    import scipy.optimize as opt
 
     t0 = time.perf_counter()
     m, n = x.shape
-    op = pw.WPHOp(m, n, 5, L=4, dn=0, device="cpu")
+    op = pw.WPHOp(m, n, J, L=4, dn=0, device="cpu")
     op.load_model(["S11", "S00", "S01", "Cphase", "C01", "C00", "L"])
     coeffs = op.apply(x, norm="auto", pbc=True)
     setup = time.perf_counter() - t0
-    count = [0]
 
     def objective(v):
-        count[0] += 1
         xc = torch.from_numpy(v.reshape(m, n)).requires_grad_(True)
         total = 0.0
         xc, n_chunks = op.preconfigure(xc, requires_grad=True, pbc=True)
@@ -482,6 +484,20 @@ def _time_pywph(x: np.ndarray, n_eval: int) -> dict:
             loss.backward(retain_graph=True)
             total += loss.item()
         return total, xc.grad.numpy().astype(v.dtype).ravel()
+
+    return objective, setup
+
+
+def _time_pywph(x: np.ndarray, n_eval: int) -> dict:
+    """pywph's wavelet phase harmonics synthesis recipe (WPHOp + scipy L-BFGS-B), timed."""
+    import scipy.optimize as opt
+
+    wph, setup = _pywph_setup(x, 5)
+    count = [0]
+
+    def objective(v):
+        count[0] += 1
+        return wph(v)
 
     x0 = np.random.default_rng(0).standard_normal(x.shape).ravel()
     t0 = time.perf_counter()
@@ -534,12 +550,14 @@ FLAG_CASES = {
     "mrw1d": ("1D MRW 2^14 (H .72, lam .2)", lambda seed: mrw(2**15, 0.72, 0.2, seed=seed)),
     "mrw2d": ("2D MRW 128^2 (H .7, lam .2)", lambda seed: mrw((128, 256), 0.7, 0.2, seed=seed)),
     "fbf": ("fBf 128^2 (H .7)", lambda seed: fbf((128, 256), 0.7, seed=seed)),
+    "mrw2d256": ("2D MRW 256^2 (H .7, lam .2)", lambda seed: mrw((256, 512), 0.7, 0.2, seed=seed)),
+    "fbf256": ("fBf 256^2 (H .7)", lambda seed: fbf((256, 512), 0.7, seed=seed)),
 }
 FLAG_KINDS = ("multiscale", "gram", "disjoint crop", "independent realisation")
 FLAG_DIR = Path(__file__).resolve().parent.parent / "runs" / "flag_rates"
 
 
-def run_flag_case(case: str, n: int = 20) -> Path:
+def run_flag_case(case: str, n: int = 20, kinds: tuple[str, ...] = FLAG_KINDS) -> Path:
     """quality.compare verdicts of ``n`` seeds of one case, appended to a TSV (resumable).
 
     Per seed: a field twice the sample's length is drawn; its first half is the
@@ -547,7 +565,9 @@ def run_flag_case(case: str, n: int = 20) -> Path:
     (seed + 10000) is the *independent realisation*; ``method="multiscale"`` and
     ``method="gram"`` syntheses (defaults, the sample's size, the seed) are the
     two syntheses. Each is compared with the sample by ``quality.compare``
-    defaults (its own seed = the seed). One row per seed: verdicts and p-values.
+    defaults (its own seed = the seed). One row per seed and kind: verdict and
+    p-value. ``kinds`` restricts the run to some of :data:`FLAG_KINDS` (e.g. the
+    multiscale syntheses and the references first, gram later on the same seeds).
     """
     from textures_nb.quality import compare
 
@@ -558,20 +578,20 @@ def run_flag_case(case: str, n: int = 20) -> Path:
     done = {(int(r.split("\t")[0]), r.split("\t")[1]) for r in out.read_text().splitlines()[1:]}
     _, draw = FLAG_CASES[case]
     for seed in range(n):
-        if all((seed, k) in done for k in FLAG_KINDS):
+        todo = [k for k in kinds if (seed, k) not in done]
+        if not todo:
             continue
         field = draw(seed)
         half = field.shape[-1] // 2
         x = field[..., :half]
-        cands = {
-            "disjoint crop": (field[..., half:], 0.0),
-            "independent realisation": (draw(seed + 10000)[..., :half], 0.0),
-        }
-        for method in ("multiscale", "gram"):
-            res = synthesize(x, method=method, seed=seed, progress=False)
-            cands[method] = (res.texture, res.seconds)
-        for kind in FLAG_KINDS:
-            y, sec = cands[kind]
+        for kind in todo:
+            if kind == "disjoint crop":
+                y, sec = field[..., half:], 0.0
+            elif kind == "independent realisation":
+                y, sec = draw(seed + 10000)[..., :half], 0.0
+            else:
+                res = synthesize(x, method=kind, seed=seed, progress=False)
+                y, sec = res.texture, res.seconds
             rep = compare(x, y, seed=seed, progress=False)
             with out.open("a") as fh:
                 fh.write(f"{seed}\t{kind}\t{int(rep.different)}\t{rep.p_value:.4f}\t{sec:.0f}\n")
@@ -603,15 +623,14 @@ def section_multiscale_quality() -> list[str]:
         path = FLAG_DIR / f"{case}.tsv"
         if not path.is_file():
             continue
-        t = pd.read_csv(path, sep="\t")
-        complete = t.groupby("seed")["kind"].nunique()
-        t = t[t["seed"].isin(complete.index[complete == len(FLAG_KINDS)])]
-        n = t["seed"].nunique()
+        t = pd.read_csv(path, sep="\t").drop_duplicates(["seed", "kind"])
         cells = []
         for k in FLAG_KINDS:
-            f = int(t.loc[t["kind"] == k, "different"].sum())
-            cells.append(f"{f} / {n} ({100 * f / max(n, 1):.0f} %)")
+            verdicts = t.loc[t["kind"] == k, "different"]
+            f, n = int(verdicts.sum()), len(verdicts)
+            cells.append(f"{f} / {n} ({100 * f / n:.0f} %)" if n else "not run")
         sec = [t.loc[t["kind"] == m, "seconds"].median() for m in ("multiscale", "gram")]
+        n = t["seed"].nunique()
         rows.append(f"| {name} | {n} | " + " | ".join(cells) + f" | {sec[0]:.0f} / {sec[1]:.0f} |")
     return rows
 
@@ -639,17 +658,12 @@ def run_pywph_128(minutes: float, J: int = 4, every: int = 10) -> None:
     iterate (rescaled to the sample's mean and std) are logged every ``every``
     iterations to ``runs/pywph_128/trajectory.tsv``; the last iterate is saved.
     """
-    import pywph as pw
     import scipy.optimize as opt
 
     PEER_DIR.mkdir(parents=True, exist_ok=True)
     x = _field128()
     xs = (x - x.mean()) / x.std()
-    t0 = time.perf_counter()
-    op = pw.WPHOp(128, 128, J, L=4, dn=0, device="cpu")
-    op.load_model(["S11", "S00", "S01", "Cphase", "C01", "C00", "L"])
-    coeffs = op.apply(xs, norm="auto", pbc=True)
-    setup = time.perf_counter() - t0
+    wph, setup = _pywph_setup(xs, J)
     log = PEER_DIR / "trajectory.tsv"
     log.write_text(f"# setup {setup:.0f} s, J {J}, L 4, dn 0\niteration\tevaluations\tseconds"
                    "\tloss\tc1\tc2\n")  # fmt: skip
@@ -658,16 +672,9 @@ def run_pywph_128(minutes: float, J: int = 4, every: int = 10) -> None:
 
     def objective(v):
         state["evals"] += 1
-        xc = torch.from_numpy(v.reshape(128, 128)).requires_grad_(True)
-        total = 0.0
-        xc, n_chunks = op.preconfigure(xc, requires_grad=True, pbc=True)
-        for i in range(n_chunks):
-            c, idx = op.apply(xc, i, norm="auto", ret_indices=True, pbc=True)
-            loss = torch.sum(torch.abs(c - coeffs[idx]) ** 2)
-            loss.backward(retain_graph=True)
-            total += loss.item()
+        total, grad = wph(v)
         state["loss"] = total
-        return total, xc.grad.numpy().astype(v.dtype).ravel()
+        return total, grad
 
     class _Stop(Exception):
         pass
@@ -835,9 +842,10 @@ if __name__ == "__main__":
     # `python bench_synthesis.py` runs everything; `python bench_synthesis.py 4 5` re-runs
     # those sections only and replaces them in results_synthesis.md.
     warnings.simplefilter("ignore")
-    if sys.argv[1:2] == ["--flags"]:  # `--flags CASE [N]`: one case of section 8's flag rates
+    if sys.argv[1:2] == ["--flags"]:  # `--flags CASE [N [KIND,...]]`: section 8's flag rates
         torch.set_num_threads(1)
-        run_flag_case(sys.argv[2], int(sys.argv[3]) if sys.argv[3:] else 20)
+        kinds = tuple(sys.argv[4].split(",")) if sys.argv[4:] else FLAG_KINDS
+        run_flag_case(sys.argv[2], int(sys.argv[3]) if sys.argv[3:] else 20, kinds)
         sys.exit(0)
     if sys.argv[1:2] == ["--pywph"]:  # `--pywph MINUTES`: section 10's peer run
         torch.set_num_threads(1)

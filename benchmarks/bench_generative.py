@@ -255,7 +255,8 @@ def study(
     mono = gen.compare_log_cumulants(data, flat, scales=(1, 3), n=100, seed=0)
     d1, d2 = table.loc["c1", "difference"], table.loc["c2", "difference"]
     lines = [
-        f"## Acceptance study: DCGAN on 64x64 2D MRW fields{tag.replace('_', ' ')}",
+        f"## Acceptance study: DCGAN on 64x64 2D MRW fields{tag.replace('_', ' ')}"
+        + (f" seed {seed}" if seed else ""),
         "",
         f"- data: {STUDY_DATA['n']} independent `mrw((64, 64), H=0.8, lam=0.2)` fields "
         "(truth c1 = 0.82, c2 = -0.04), standardised per channel; "
@@ -326,6 +327,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--multiscale-weight", type=float, default=None, help="study variant: multiscale_weight"
     )
+    parser.add_argument("--seed", type=int, default=0, help="study: training seed")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -342,9 +344,11 @@ def main(argv=None) -> None:
         if args.multiscale_weight is not None:
             overrides["multiscale_weight"] = args.multiscale_weight
         name = STUDY + "".join(f"-{k}-{v}" for k, v in overrides.items())
-        _write_section(
-            name, study(args.minutes, args.workdir, log_every=args.log_every, **overrides)
+        name += f"-seed-{args.seed}" if args.seed else ""
+        lines = study(
+            args.minutes, args.workdir, seed=args.seed, log_every=args.log_every, **overrides
         )
+        _write_section(name, lines)
     else:
         _write_section(SPEED, speed())
 

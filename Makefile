@@ -33,23 +33,24 @@ run: $(STAMP)
 
 # unit tests, doctests and notebooks (testpaths in pyproject.toml), then the website
 # checks and the browser suite (tests/test_docs.py, tests/browser; they skip themselves
-# without Sphinx or Playwright/chromium). The first part runs on JOBS pytest-xdist workers
+# without Sphinx or Playwright/chromium). Both parts run on JOBS pytest-xdist workers
 # (default: one per core), one torch/BLAS thread each so that workers do not fight for
-# the cores: `--dist loadfile` keeps a notebook's cells on one worker (one kernel);
-# the second part runs in one process: pytest-xdist 3.8 under pytest 9.2 did not keep
-# `--dist loadgroup` groups together (each notebook ran on both workers). The
-# notebooks nbval runs are kept in runs/nbval (conftest.py, --save-executed) and the
-# website build reuses them instead of executing every notebook again. The second part
-# runs even if the first failed, and make test fails if either did. `make test JOBS=0`
-# runs everything in one process.
+# the cores. First part: `--dist loadfile` keeps a notebook's cells on one worker (one
+# kernel); the notebooks nbval runs are kept in runs/nbval (conftest.py,
+# --save-executed) and the website build reuses them instead of executing every notebook
+# again. Second part: `--dist loadscope` keeps each notebook's browser checks (one test
+# class) on one worker and its JupyterLab, and the website build with the checks of its
+# pages (conftest.py, SAME_WORKER). The second part runs even if the first failed, and
+# make test fails if either did. `make test JOBS=0` runs everything in one process.
 JOBS ?= auto
 XDIST_FILES = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
+XDIST_SCOPES = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadscope)
 test: $(STAMP) $(VENV)/.docs-installed
 	@status=0; export OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=$${MKL_NUM_THREADS:-1}; \
 	set -x; \
 	$(PYTEST) $(XDIST_FILES) --ignore=tests/browser --ignore=tests/test_docs.py \
 		--save-executed runs/nbval || status=1; \
-	$(PYTEST) tests/test_docs.py $(wildcard tests/browser) || status=1; \
+	$(PYTEST) $(XDIST_SCOPES) tests/test_docs.py $(wildcard tests/browser) || status=1; \
 	exit $$status
 
 # the edit-test loop: unit tests without the slow and browser ones (< 2 min on 2 cores)

@@ -10,6 +10,15 @@ notebook a second time. Without the option nothing is written.
 Written here rather than taken from a library: nbval keeps each cell's outputs
 (``IPyNbCell.test_outputs``) but has no option to write the executed notebook, and a
 second execution with papermill would double the time it is meant to save.
+
+Under pytest-xdist ``--dist loadscope`` (the second part of ``make test``: website and
+browser suite on several workers), the website build check (``tests/test_docs.py``)
+and the browser checks of the built pages (``tests/browser/test_docs_pages.py``) form
+one scope: the second reuses the first's build in ``docs/_build``, so they must run on
+one worker, one after the other. Every other scope is xdist's own (a test class, e.g.
+one notebook of ``tests/browser/test_notebooks.py``, or a module). The ``xdist_group``
+marks of ``--dist loadgroup`` would say this without a hook, but pytest-xdist 3.8 under
+pytest 9.2 ignored them (each group ran on both workers).
 """
 
 from __future__ import annotations
@@ -18,6 +27,29 @@ import copy
 from pathlib import Path
 
 import pytest
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pragma: no cover - pytest-xdist is in the test extra
+    LoadScopeScheduling = None
+
+# test files whose tests must share one worker under --dist loadscope (see above)
+SAME_WORKER = {"docs": ("tests/test_docs.py", "tests/browser/test_docs_pages.py")}
+
+if LoadScopeScheduling is not None:
+
+    class _Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            for scope, files in SAME_WORKER.items():
+                if path in files:
+                    return scope
+            return super()._split_scope(nodeid)
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getoption("dist") == "loadscope":
+            return _Scheduling(config, log)
+        return None  # every other mode: xdist's own scheduler
 
 
 def pytest_addoption(parser):

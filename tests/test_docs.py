@@ -27,8 +27,9 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
 import textures_docs  # noqa: E402
 
-# one xdist group with the browser checks of the built pages, which reuse this build
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_docs_pages")]
+# the browser checks of the built pages reuse this build: under pytest-xdist both files
+# run on one worker (conftest.py, SAME_WORKER)
+pytestmark = pytest.mark.slow
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Warnings that mean a broken link, page or API entry: each fails the build check.

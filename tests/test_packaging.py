@@ -7,6 +7,7 @@ what it ignores.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -150,7 +151,9 @@ FIRST_PART = (
     "TQDM_DISABLE=1 -m pytest -n auto --dist loadfile --ignore=tests/browser"
     " --ignore=tests/test_docs.py --save-executed runs/nbval"
 )
-SECOND_PART = "TQDM_DISABLE=1 -m pytest tests/test_docs.py tests/browser"
+SECOND_PART = (
+    "TQDM_DISABLE=1 -m pytest -n auto --dist loadscope tests/test_docs.py tests/browser"
+)
 
 
 @needs_make
@@ -163,6 +166,23 @@ def test_make_test_runs_everything_then_the_website_and_browser_suite(tmp_path):
     code, calls = _make_with_stand_in_python(tmp_path / "serial", "test", jobs="0")
     assert code == 0
     assert not any(" -n " in c or "--dist" in c for c in calls)
+
+
+def test_loadscope_keeps_the_website_build_and_its_page_checks_on_one_worker():
+    """conftest.py's scheduler: the docs build and its page checks share a scope; every
+    notebook of the browser suite is a scope of its own (its class), as are modules."""
+    pytest.importorskip("xdist")
+    spec = importlib.util.spec_from_file_location("root_conftest", REPO / "conftest.py")
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    scheduling = object.__new__(root._Scheduling)  # _split_scope reads no state
+    scope = scheduling._split_scope
+    assert scope("tests/test_docs.py::test_site_builds") == "docs"
+    assert scope("tests/browser/test_docs_pages.py::test_landing_page_pictures_load") == "docs"
+    nb1 = "tests/browser/test_notebooks.py::Test_01_multiscale::test_as_seen_in_jupyterlab"
+    nb2 = "tests/browser/test_notebooks.py::Test_02_synthesis::test_as_seen_in_jupyterlab"
+    assert scope(nb1 + "[errors]") == scope(nb1 + "[finished]") != scope(nb2 + "[errors]")
+    assert scope("tests/test_x.py::test_a") == "tests/test_x.py" != scope(nb1 + "[errors]")
 
 
 @needs_make

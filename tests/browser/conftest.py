@@ -29,18 +29,12 @@ def pytest_configure(config):
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
-            # under pytest-xdist (`--dist loadgroup`, as make test runs it) each notebook's
-            # checks stay on one worker, so that it is run once in that worker's JupyterLab
-            params = getattr(getattr(item, "callspec", None), "params", {})
-            group = params.get("notebook") or Path(str(item.fspath)).stem
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_sessionfinish(session):

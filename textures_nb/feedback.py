@@ -206,6 +206,7 @@ class PairStore:
         }
 
     def _write(self, rec: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a folder removed meanwhile
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(rec) + "\n")
             fh.flush()

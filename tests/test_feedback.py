@@ -52,6 +52,18 @@ def test_store_survives_restart_and_continues(tmp_path):
     assert len(path.read_text().splitlines()) == 4  # one line per answer, appended
 
 
+def test_store_in_a_new_or_removed_folder_writes_its_answers(tmp_path):
+    import shutil
+
+    folder = tmp_path / "session" / "experts"
+    store = PairStore(folder / "pairs.jsonl")  # the folder does not exist yet
+    store.add(0, 1, True)
+    shutil.rmtree(tmp_path / "session")  # e.g. a temporary folder cleaned meanwhile
+    store.add(1, 2, False)  # kept on disk, not lost
+    assert PairStore(folder / "pairs.jsonl").pairs() == [(1, 2, False)]
+    assert len(store) == 2  # the session itself still holds both
+
+
 def test_undo_is_persistent(tmp_path):
     path = tmp_path / "p.jsonl"
     store = PairStore(path)

@@ -48,6 +48,7 @@ import numpy as np
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
 from ._shared.hyperbolic import group_levels, hyperbolic_details
 from ._shared.progress import tqdm
+from ._shared.spectral import periodic_smooth as _periodic_smooth
 
 __all__ = [
     "spacetime_fbf",
@@ -733,25 +734,7 @@ def frame_differences(x) -> np.ndarray:
 
 def _periodic_component(u: np.ndarray) -> np.ndarray:
     """Moisan's periodic component of ``u`` (C, T, H, W) over its 3 axes (jumps removed)."""
-    axes = (1, 2, 3)
-    v = np.zeros_like(u)
-    for a in axes:
-        first = [slice(None)] * u.ndim
-        last = [slice(None)] * u.ndim
-        first[a], last[a] = slice(0, 1), slice(-1, None)
-        jump = u[tuple(last)] - u[tuple(first)]
-        v[tuple(first)] += jump
-        v[tuple(last)] -= jump
-    shape = u.shape[1:]
-    freqs = [np.fft.fftfreq(n) for n in shape[:-1]] + [np.fft.rfftfreq(shape[-1])]
-    den = sum(
-        (2.0 * np.cos(2.0 * np.pi * f) - 2.0).reshape([-1 if k == i else 1 for k in range(3)])
-        for i, f in enumerate(freqs)
-    )
-    den[0, 0, 0] = 1.0
-    S = np.fft.rfftn(v, axes=axes) / den
-    S[:, 0, 0, 0] = 0.0
-    return u - np.fft.irfftn(S, s=shape, axes=axes)
+    return _periodic_smooth(u)[0]
 
 
 def _transform_at(p: np.ndarray, size: tuple[int, int, int]) -> np.ndarray:

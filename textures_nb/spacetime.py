@@ -737,6 +737,19 @@ def _periodic_component(u: np.ndarray) -> np.ndarray:
     return _periodic_smooth(u)[0]
 
 
+def _common_levels(a: tuple[int, ...], b: tuple[int, ...], wavelet: str = "db3") -> tuple[int, int]:
+    """Time and space wavelet levels (``group_levels``) both ``(T, H, W)`` shapes hold."""
+    lt, ls = (
+        min(v)
+        for v in zip(
+            group_levels(a, ((0,), (1, 2)), wavelet_name=wavelet),
+            group_levels(b, ((0,), (1, 2)), wavelet_name=wavelet),
+            strict=True,
+        )
+    )
+    return lt, ls
+
+
 def _transform_at(p: np.ndarray, size: tuple[int, int, int]) -> np.ndarray:
     """``fftn`` over (T, H, W) of a field with ``p``'s spectrum at ``size``: ``(C, *size)``.
 
@@ -1350,14 +1363,7 @@ def synthesize_sequence(
     if opts["match_wavelets"]:
         # the random-phase field of a non-periodic crop misses the sample's (valid-border)
         # wavelet variances by up to 0.1 in H (see the docstring): rescale per band first
-        lt, ls = (
-            min(a, b)
-            for a, b in zip(
-                group_levels(arr.shape[1:], ((0,), (1, 2))),
-                group_levels(bsize, ((0,), (1, 2))),
-                strict=True,
-            )
-        )
+        lt, ls = _common_levels(arr.shape[1:], bsize)
         target = np.stack([_wavelet_table(z[c], lt, ls) for c in range(n_ch)])
         F = _match_wavelet_variances(F, target, as_generator(rng.integers(2**32)))
         power = np.abs(F) ** 2
@@ -1391,14 +1397,7 @@ def synthesize_sequence(
             zt = torch.as_tensor(z[None], dtype=torch.float32)
             target_grams = net.grams(zt)
             target_bands = _band_power(zt, *bands)
-            lt, ls = (
-                min(a, b)
-                for a, b in zip(
-                    group_levels(arr.shape[1:], ((0,), (1, 2))),
-                    group_levels(bsize, ((0,), (1, 2))),
-                    strict=True,
-                )
-            )
+            lt, ls = _common_levels(arr.shape[1:], bsize)
             filters = _wavelet_filters()
             wavelet_target = (
                 filters, lt, ls, _torch_hyperbolic_logvar(zt, filters, lt, ls),
@@ -1598,14 +1597,7 @@ def compare_sequences(
     n_half = a.shape[half_axis] // 2
     h1 = np.take(a, np.arange(n_half), axis=half_axis)
     h2 = np.take(a, np.arange(n_half, 2 * n_half), axis=half_axis)
-    lt, ls = (
-        min(v)
-        for v in zip(
-            group_levels(a.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
-            group_levels(b.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
-            strict=True,
-        )
-    )
+    lt, ls = _common_levels(a.shape[1:], b.shape[1:], wavelet)
     if lt < 2 or ls < 2:
         raise ValueError("the sequences allow fewer than 2 time or space scales; use longer ones.")
     _, ls_h = group_levels(h1.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet)

@@ -1749,6 +1749,23 @@ FULL_SWEEP: dict[str, dict[str, Any]] = {
 }
 
 
+def _run_seeds(notebook, seeds, out_dir, params, executor, workers, progress):
+    """Run ``notebook`` once per seed with ``params`` into ``out_dir``; its summary table."""
+    from textures_nb._shared.repeat import check_seeds
+    from textures_nb.runner import run_grid, summary
+
+    run_grid(
+        notebook,
+        {"seed": check_seeds(seeds)},
+        out_dir,
+        executor,
+        parameters=params,
+        workers=workers,
+        progress=progress,
+    )
+    return summary(out_dir)
+
+
 def batch_sweep(
     notebook,
     out_dir,
@@ -1797,9 +1814,6 @@ def batch_sweep(
     >>> res = batch_sweep("notebooks/09_complexity_matching.ipynb", out, 1)  # doctest: +SKIP
     >>> res.table()  # doctest: +SKIP
     """
-    from textures_nb._shared.repeat import check_seeds
-    from textures_nb.runner import run_grid, summary
-
     if kind not in FULL_SWEEP:
         raise ValueError(f"`kind` must be one of {sorted(FULL_SWEEP)}, got {kind!r}.")
     params = {
@@ -1810,16 +1824,8 @@ def batch_sweep(
         "n_seeds": 1,
         "kind": kind,
     }
-    run_grid(
-        notebook,
-        {"seed": check_seeds(seeds)},
-        out_dir,
-        executor,
-        parameters=params,
-        workers=workers,
-        progress=progress,
-    )
-    return sweep_from_summary(summary(out_dir), kind=kind)
+    table = _run_seeds(notebook, seeds, out_dir, params, executor, workers, progress)
+    return sweep_from_summary(table, kind=kind)
 
 
 # --- the same question for synthesis: DCGAN width vs the log-cumulant gap ----------------
@@ -2219,9 +2225,6 @@ def batch_synthesis_sweep(
     >>> nb = "notebooks/09_complexity_matching.ipynb"
     >>> res = batch_synthesis_sweep(nb, "runs/synthesis", 2)  # doctest: +SKIP
     """
-    from textures_nb._shared.repeat import check_seeds
-    from textures_nb.runner import run_grid, summary
-
     s = {**SYNTHESIS_SWEEP, **(settings or {})}
     unknown = set(s) - set(SYNTHESIS_SWEEP)
     if unknown:
@@ -2235,11 +2238,8 @@ def batch_synthesis_sweep(
         "full": False, "run_synthesis": True,
         **{f"synth_{k}": v for k, v in s.items()},
     }  # fmt: skip
-    run_grid(
-        notebook, {"seed": check_seeds(seeds)}, out_dir, executor, parameters=params,
-        workers=workers, progress=progress,
-    )  # fmt: skip
-    return synthesis_from_summary(summary(out_dir))
+    table = _run_seeds(notebook, seeds, out_dir, params, executor, workers, progress)
+    return synthesis_from_summary(table)
 
 
 #: Per-training gaps of the recorded synthesis sweep (``SYNTHESIS_SWEEP``, 8 seeds), as

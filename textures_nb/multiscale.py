@@ -549,6 +549,16 @@ def _resolve_weighted(weighted) -> str:
         ) from None
 
 
+def _check_fit_options(n_cumul, n_boot, ci_level, weighted) -> tuple[int, int, float, str]:
+    """Checked ``(n_cumul, n_boot, ci_level, weighted)`` of the log-cumulant estimators."""
+    n_cumul = check_positive_int(n_cumul, "n_cumul")
+    if n_cumul > 4:
+        raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
+    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
+    ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
+    return n_cumul, n_boot, ci_level, _resolve_weighted(weighted)
+
+
 def _fit_weights(nj: np.ndarray, weighted: str) -> np.ndarray:
     """Regression weights per fitted scale from the number of values ``nj``."""
     nj = np.asarray(nj, dtype=float)
@@ -856,12 +866,7 @@ def log_cumulants(
     0.7
     """
     arr = _as_signal_or_image(x)
-    n_cumul = check_positive_int(n_cumul, "n_cumul")
-    if n_cumul > 4:
-        raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
-    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
-    ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
-    weighted = _resolve_weighted(weighted)
+    n_cumul, n_boot, ci_level, weighted = _check_fit_options(n_cumul, n_boot, ci_level, weighted)
     j1, j2 = _check_scales(scales, arr.shape, wavelet, arr.ndim)
     j0 = _resolve_j0(j0, j1) if leaders else 1
     coefs = _coefs_with_gamint(arr, wavelet, j1, j2, gamint)
@@ -1512,12 +1517,7 @@ def multichannel_log_cumulants(
     [(0, 1)]
     """
     arr = _check_multichannel(x)
-    n_cumul = check_positive_int(n_cumul, "n_cumul")
-    if n_cumul > 4:
-        raise ValueError(f"`n_cumul` must be between 1 and 4, got {n_cumul}.")
-    n_boot = check_positive_int(n_boot, "n_boot", minimum=0)
-    ci_level = check_in_range(ci_level, "ci_level", 0.0, 1.0)
-    weighted = _resolve_weighted(weighted)
+    n_cumul, n_boot, ci_level, weighted = _check_fit_options(n_cumul, n_boot, ci_level, weighted)
     j1, j2 = _check_scales(scales, arr.shape[1:], wavelet, arr.ndim - 1)
     j0 = _resolve_j0(j0, j1)
     # one bootstrap draw shared by all channels

@@ -713,14 +713,19 @@ def _prepare(F, query, metric: str, standardize: bool):
     return F, Q
 
 
-def _unit_rows(F: np.ndarray, name: str) -> np.ndarray:
-    norm = np.linalg.norm(F, axis=1, keepdims=True)
+def _refuse_zero_rows(norm: np.ndarray, name: str) -> None:
+    """ValueError naming the first zero of the row norms ``norm`` (N,) of ``name``."""
     if np.any(norm == 0):
-        bad = int(np.flatnonzero(norm[:, 0] == 0)[0])
+        bad = int(np.flatnonzero(norm == 0)[0])
         raise ValueError(
             f"`{name}` row {bad} is all zeros: its cosine distance is undefined; use "
             "metric='euclidean'."
         )
+
+
+def _unit_rows(F: np.ndarray, name: str) -> np.ndarray:
+    norm = np.linalg.norm(F, axis=1, keepdims=True)
+    _refuse_zero_rows(norm[:, 0], name)
     return F / norm
 
 
@@ -844,12 +849,7 @@ def _prepare_native(F, query, standardize: bool):
 
 def _row_norms(X: np.ndarray, name: str) -> np.ndarray:
     norm = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
-    if np.any(norm == 0):
-        bad = int(np.flatnonzero(norm == 0)[0])
-        raise ValueError(
-            f"`{name}` row {bad} is all zeros: its cosine distance is undefined; use "
-            "metric='euclidean'."
-        )
+    _refuse_zero_rows(norm, name)
     return norm
 
 

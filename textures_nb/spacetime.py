@@ -48,6 +48,7 @@ import numpy as np
 from ._checks import as_finite_array, as_generator, check_in_range, check_positive_int
 from ._shared.hyperbolic import group_levels, hyperbolic_details
 from ._shared.progress import tqdm
+from ._shared.spectral import periodic_smooth as _periodic_smooth
 
 __all__ = [
     "spacetime_fbf",
@@ -733,25 +734,20 @@ def frame_differences(x) -> np.ndarray:
 
 def _periodic_component(u: np.ndarray) -> np.ndarray:
     """Moisan's periodic component of ``u`` (C, T, H, W) over its 3 axes (jumps removed)."""
-    axes = (1, 2, 3)
-    v = np.zeros_like(u)
-    for a in axes:
-        first = [slice(None)] * u.ndim
-        last = [slice(None)] * u.ndim
-        first[a], last[a] = slice(0, 1), slice(-1, None)
-        jump = u[tuple(last)] - u[tuple(first)]
-        v[tuple(first)] += jump
-        v[tuple(last)] -= jump
-    shape = u.shape[1:]
-    freqs = [np.fft.fftfreq(n) for n in shape[:-1]] + [np.fft.rfftfreq(shape[-1])]
-    den = sum(
-        (2.0 * np.cos(2.0 * np.pi * f) - 2.0).reshape([-1 if k == i else 1 for k in range(3)])
-        for i, f in enumerate(freqs)
+    return _periodic_smooth(u)[0]
+
+
+def _common_levels(a: tuple[int, ...], b: tuple[int, ...], wavelet: str = "db3") -> tuple[int, int]:
+    """Time and space wavelet levels (``group_levels``) both ``(T, H, W)`` shapes hold."""
+    lt, ls = (
+        min(v)
+        for v in zip(
+            group_levels(a, ((0,), (1, 2)), wavelet_name=wavelet),
+            group_levels(b, ((0,), (1, 2)), wavelet_name=wavelet),
+            strict=True,
+        )
     )
-    den[0, 0, 0] = 1.0
-    S = np.fft.rfftn(v, axes=axes) / den
-    S[:, 0, 0, 0] = 0.0
-    return u - np.fft.irfftn(S, s=shape, axes=axes)
+    return lt, ls
 
 
 def _transform_at(p: np.ndarray, size: tuple[int, int, int]) -> np.ndarray:
@@ -1367,14 +1363,7 @@ def synthesize_sequence(
     if opts["match_wavelets"]:
         # the random-phase field of a non-periodic crop misses the sample's (valid-border)
         # wavelet variances by up to 0.1 in H (see the docstring): rescale per band first
-        lt, ls = (
-            min(a, b)
-            for a, b in zip(
-                group_levels(arr.shape[1:], ((0,), (1, 2))),
-                group_levels(bsize, ((0,), (1, 2))),
-                strict=True,
-            )
-        )
+        lt, ls = _common_levels(arr.shape[1:], bsize)
         target = np.stack([_wavelet_table(z[c], lt, ls) for c in range(n_ch)])
         F = _match_wavelet_variances(F, target, as_generator(rng.integers(2**32)))
         power = np.abs(F) ** 2
@@ -1408,14 +1397,7 @@ def synthesize_sequence(
             zt = torch.as_tensor(z[None], dtype=torch.float32)
             target_grams = net.grams(zt)
             target_bands = _band_power(zt, *bands)
-            lt, ls = (
-                min(a, b)
-                for a, b in zip(
-                    group_levels(arr.shape[1:], ((0,), (1, 2))),
-                    group_levels(bsize, ((0,), (1, 2))),
-                    strict=True,
-                )
-            )
+            lt, ls = _common_levels(arr.shape[1:], bsize)
             filters = _wavelet_filters()
             wavelet_target = (
                 filters, lt, ls, _torch_hyperbolic_logvar(zt, filters, lt, ls),
@@ -1615,14 +1597,7 @@ def compare_sequences(
     n_half = a.shape[half_axis] // 2
     h1 = np.take(a, np.arange(n_half), axis=half_axis)
     h2 = np.take(a, np.arange(n_half, 2 * n_half), axis=half_axis)
-    lt, ls = (
-        min(v)
-        for v in zip(
-            group_levels(a.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
-            group_levels(b.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet),
-            strict=True,
-        )
-    )
+    lt, ls = _common_levels(a.shape[1:], b.shape[1:], wavelet)
     if lt < 2 or ls < 2:
         raise ValueError("the sequences allow fewer than 2 time or space scales; use longer ones.")
     _, ls_h = group_levels(h1.shape[1:], ((0,), (1, 2)), wavelet_name=wavelet)

@@ -112,6 +112,7 @@ from ._shared.display import png_bytes
 from ._shared.layout import Layout, to_internal
 from ._shared.progress import tqdm
 from ._shared.spectral import band_index, binned_mean, hann, radius_angle
+from ._shared.spectral import periodic_smooth as _periodic_smooth
 from .multiscale_torch import MultiscaleLoss, WaveletTransform, default_scales
 from .networks import (
     VGG19,
@@ -941,39 +942,6 @@ def _template_spectrum(
     out = np.moveaxis(np.einsum("...ij,...j->...i", root, z), -1, 0)
     out[(slice(None), *((0,) * len(size)))] = mean.reshape(n_ch) * np.prod(size)
     return out
-
-
-def _periodic_smooth(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Moisan's periodic + smooth decomposition of ``u`` (C, *spatial), per channel.
-
-    ``s`` solves ``Lap_per s = v`` where ``v`` holds the jumps across the
-    opposite borders (for each axis, ``last - first`` on the first slice and
-    ``first - last`` on the last), with ``mean(s) = 0``; ``p = u - s``. Then
-    ``Lap_per p`` equals the Laplacian of ``u`` computed from the neighbours
-    inside the domain only: ``p`` has no border discontinuity. One FFT each way.
-    """
-    axes = tuple(range(1, u.ndim))
-    spatial = u.shape[1:]
-    v = np.zeros_like(u)
-    for a in axes:
-        first = [slice(None)] * u.ndim
-        last = [slice(None)] * u.ndim
-        first[a], last[a] = slice(0, 1), slice(-1, None)
-        jump = u[tuple(last)] - u[tuple(first)]
-        v[tuple(first)] += jump
-        v[tuple(last)] -= jump
-    freqs = [np.fft.fftfreq(n) for n in spatial[:-1]] + [np.fft.rfftfreq(spatial[-1])]
-    den = sum(
-        (2.0 * np.cos(2.0 * np.pi * f) - 2.0).reshape(
-            [-1 if k == i else 1 for k in range(len(spatial))]
-        )
-        for i, f in enumerate(freqs)
-    )
-    den[(0,) * len(spatial)] = 1.0  # the zero frequency of v is 0: s has mean 0
-    S = np.fft.rfftn(v, axes=axes) / den
-    S[(slice(None), *((0,) * len(spatial)))] = 0.0
-    s = np.fft.irfftn(S, s=spatial, axes=axes)
-    return u - s, s
 
 
 def periodic_smooth(x, *, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,8 @@ Nothing here is public API. Callers (and who else could call it):
   ``radius_angle(shape, real=True)`` and :func:`band_index` and convert it once
   with ``torch.from_numpy`` (its window is :func:`hann` divided by its L2 norm,
   ``hann(shape, norm="l2")``).
+- ``synthesis`` (``periodic_smooth``, the periodic component option) and
+  ``spacetime._periodic_component``: :func:`periodic_smooth`.
 
 Conventions: frequencies in cycles per sample (``numpy.fft.fftfreq``), angles in
 radians in ``[0, pi)`` measured from the last axis (columns) towards the first
@@ -40,6 +42,7 @@ __all__ = [
     "orientation_sector",
     "segments",
     "welch",
+    "periodic_smooth",
 ]
 
 
@@ -179,3 +182,37 @@ def welch(a: np.ndarray, segment: int, *, detrend: bool = True) -> np.ndarray:
         p = p - p.mean(axis=axes, keepdims=True)
     p = p * hann([segment] * dim)
     return (np.abs(np.fft.fftn(p, axes=axes)) ** 2).mean(axis=1)
+
+
+def periodic_smooth(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Moisan's periodic + smooth decomposition of ``u`` (C, *spatial), per channel.
+
+    ``s`` solves ``Lap_per s = v`` where ``v`` holds the jumps across the
+    opposite borders (for each axis, ``last - first`` on the first slice and
+    ``first - last`` on the last), with ``mean(s) = 0``; ``p = u - s``. Then
+    ``Lap_per p`` equals the Laplacian of ``u`` computed from the neighbours
+    inside the domain only: ``p`` has no border discontinuity. One FFT each way.
+    Returns ``(p, s)``.
+    """
+    axes = tuple(range(1, u.ndim))
+    spatial = u.shape[1:]
+    v = np.zeros_like(u)
+    for a in axes:
+        first = [slice(None)] * u.ndim
+        last = [slice(None)] * u.ndim
+        first[a], last[a] = slice(0, 1), slice(-1, None)
+        jump = u[tuple(last)] - u[tuple(first)]
+        v[tuple(first)] += jump
+        v[tuple(last)] -= jump
+    freqs = [np.fft.fftfreq(n) for n in spatial[:-1]] + [np.fft.rfftfreq(spatial[-1])]
+    den = sum(
+        (2.0 * np.cos(2.0 * np.pi * f) - 2.0).reshape(
+            [-1 if k == i else 1 for k in range(len(spatial))]
+        )
+        for i, f in enumerate(freqs)
+    )
+    den[(0,) * len(spatial)] = 1.0  # the zero frequency of v is 0: s has mean 0
+    S = np.fft.rfftn(v, axes=axes) / den
+    S[(slice(None), *((0,) * len(spatial)))] = 0.0
+    s = np.fft.irfftn(S, s=spatial, axes=axes)
+    return u - s, s

@@ -29,6 +29,20 @@ from collections.abc import Sequence
 __all__ = ["build_parser", "main", "parse_parameters"]
 
 
+def _add_paths_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["notebooks"],
+        metavar="PATH",
+        help="notebooks or folders of notebooks (default: notebooks)",
+    )
+
+
+def _add_kernel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+
+
 def _add_parameter_option(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "-p",
@@ -73,16 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute notebooks with papermill; write executed copies to "
         "OUT/<YYYYmmdd-HHMMSS>/ and print one status line per notebook.",
     )
-    run.add_argument(
-        "paths",
-        nargs="*",
-        default=["notebooks"],
-        metavar="PATH",
-        help="notebooks or folders of notebooks (default: notebooks)",
-    )
+    _add_paths_argument(run)
     run.add_argument("--out", default="runs", help="root folder of the runs (default: runs)")
     _add_parameter_option(run, "inject a parameter into every notebook")
-    run.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+    _add_kernel_option(run)
     _add_verbose_option(run)
 
     batch = sub.add_parser(
@@ -113,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--timeout", type=float, default=None, metavar="S", help="per-cell time limit (s)"
     )
-    batch.add_argument("-k", "--kernel", default="python3", help="kernel name (default: python3)")
+    _add_kernel_option(batch)
     _add_verbose_option(batch)
 
     nbs = sub.add_parser(
@@ -122,13 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Re-execute stored notebooks with their default parameters, strip "
         "outputs except check cells, and report convention problems.",
     )
-    nbs.add_argument(
-        "paths",
-        nargs="*",
-        default=["notebooks"],
-        metavar="PATH",
-        help="notebooks or folders of notebooks (default: notebooks)",
-    )
+    _add_paths_argument(nbs)
     mode = nbs.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="only report problems; change nothing")
     mode.add_argument(

@@ -702,16 +702,20 @@ def run_pywph_128(minutes: float, J: int = 4, every: int = 10) -> None:
     class _Stop(Exception):
         pass
 
+    def log_row(loss: float) -> None:
+        """One trajectory row for the current iterate, which is saved too."""
+        c1, c2 = _lc(state["x"])
+        with log.open("a") as fh:
+            fh.write(f"{state['it']}\t{state['evals']}\t{time.perf_counter() - start:.0f}"
+                     f"\t{loss:.6g}\t{c1:.4f}\t{c2:.4f}\n")  # fmt: skip
+        np.save(PEER_DIR / "texture.npy", state["x"])
+
     def record(xk):
         state["it"] += 1
         state["x"] = xk.reshape(128, 128) * x.std() + x.mean()
         late = time.perf_counter() - start > 60 * minutes
         if state["it"] % every == 0 or late:
-            c1, c2 = _lc(state["x"])
-            with log.open("a") as fh:
-                fh.write(f"{state['it']}\t{state['evals']}\t{time.perf_counter() - start:.0f}"
-                         f"\t{state['loss']:.6g}\t{c1:.4f}\t{c2:.4f}\n")  # fmt: skip
-            np.save(PEER_DIR / "texture.npy", state["x"])
+            log_row(state["loss"])
         if late:
             raise _Stop
 
@@ -724,11 +728,7 @@ def run_pywph_128(minutes: float, J: int = 4, every: int = 10) -> None:
         )  # fmt: skip
         status = f"L-BFGS-B stopped: {res.message}"
         state["x"] = res.x.reshape(128, 128) * x.std() + x.mean()
-        c1, c2 = _lc(state["x"])
-        with log.open("a") as fh:
-            fh.write(f"{state['it']}\t{state['evals']}\t{time.perf_counter() - start:.0f}"
-                     f"\t{res.fun:.6g}\t{c1:.4f}\t{c2:.4f}\n")  # fmt: skip
-        np.save(PEER_DIR / "texture.npy", state["x"])
+        log_row(res.fun)
     except _Stop:
         pass
     with log.open("a") as fh:

@@ -636,7 +636,8 @@ def section_multiscale_quality() -> list[str]:
         "at 04:27 under load 6-21 (their seconds are inflated); the 256^2 rows on the idle "
         "machine, 1 torch thread per process, with 2-3 processes sharing the 2 cores.",
         "",
-        "| case | seeds | " + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
+        "| case | seeds | "
+        + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
         + " | median synthesis s, multiscale / gram |",
         "|---|---|" + "---|" * len(FLAG_KINDS) + "---|",
     ]
@@ -775,8 +776,11 @@ def section_pywph_converged() -> list[str]:
         rows += [
             "| pywph iteration | loss evaluations | seconds | WPH loss | c1 | c2 |",
             "|---|---|---|---|---|---|",
-            *(f"| {r.iteration} | {r.evaluations} | {r.seconds} | {r.loss:.4g} | {r.c1:.3f} | "
-              f"{r.c2:.3f} |" for r in t.itertuples()),  # fmt: skip
+            *(
+                f"| {r.iteration} | {r.evaluations} | {r.seconds} | {r.loss:.4g} | {r.c1:.3f} | "
+                f"{r.c2:.3f} |"
+                for r in t.itertuples()
+            ),  # fmt: skip
             "",
             "pywph run: " + "; ".join(notes) + ". Rows: selected iterations and the last. "
             "The pywph texture has blocky, straight-edged patches (rendered at iteration 100) "
@@ -793,9 +797,55 @@ def section_pywph_converged() -> list[str]:
         rows += [
             "| method (defaults, seed 0) | iterations | seconds | c1 (gap) | c2 (gap) |",
             "|---|---|---|---|---|",
-            *(f"| {r.method} | {r.iterations} | {r.seconds} | {r.c1:.3f} ({r.c1 - a[0]:+.3f}) | "
-              f"{r.c2:.3f} ({r.c2 - a[1]:+.3f}) |" for r in t.itertuples()),  # fmt: skip
+            *(
+                f"| {r.method} | {r.iterations} | {r.seconds} | {r.c1:.3f} ({r.c1 - a[0]:+.3f}) | "
+                f"{r.c2:.3f} ({r.c2 - a[1]:+.3f}) |"
+                for r in t.itertuples()
+            ),  # fmt: skip
         ]
+    return rows
+
+
+PHOTO_CROPS = ((0, 0), (0, 128), (128, 0))  # top-left corners of the 128^2 samples
+
+
+def section_photos() -> list[str]:
+    """quality.compare of gram and multiscale syntheses of three photographs (issue 14).
+
+    Per photograph (scikit-image's brick and grass, plenoptic's reptile skin):
+    three disjoint 128^2 crops (:data:`PHOTO_CROPS`), each synthesised with
+    both methods' defaults (seed = crop number) and compared with its crop by
+    ``quality.compare`` defaults (same seed).
+    """
+    from bench_quality import photographs
+
+    from textures_nb.quality import compare
+
+    photos = photographs()
+    rows = [
+        "Per photograph: three disjoint 128 x 128 crops (top-left corners "
+        f"{', '.join(map(str, PHOTO_CROPS))}), each synthesised with the method's defaults "
+        "(seed = crop number 0-2) and compared with its crop by `quality.compare` defaults "
+        "(same seed). Run with `python bench_synthesis.py 9`.",
+        "",
+        "| image | method | flagged | p-values | failing indices | median seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in ("brick", "grass", "reptile skin"):
+        for method in ("gram", "multiscale"):
+            flags, pvals, failing, secs = 0, [], set(), []
+            for seed, (r, c) in enumerate(PHOTO_CROPS):
+                x = photos[name][r : r + 128, c : c + 128]
+                res = synthesize(x, method=method, seed=seed, progress=False)
+                rep = compare(x, res.texture, seed=seed, progress=False)
+                flags += rep.different
+                pvals.append(f"{rep.p_value:.3g}")
+                failing.update(rep.failing)
+                secs.append(res.seconds)
+            rows.append(
+                f"| {name} | {method} | {flags} / {len(PHOTO_CROPS)} | {', '.join(pvals)} | "
+                f"{', '.join(sorted(failing))} | {np.median(secs):.0f} |"
+            )
     return rows
 
 
@@ -804,8 +854,14 @@ SECTIONS.update(
         "6": ("## 6. method='multiscale': acceptance (issue 14)", section_multiscale_acceptance),
         "7": ("## 7. Speed at 256 x 256: multiscale, gram, PS, pywph", section_multiscale_speed),
         "8": ("## 8. quality.compare flag rates: multiscale vs gram", section_multiscale_quality),
-        "10": ("## 10. pywph run to a stop at 128 x 128, beside multiscale and gram",
-               section_pywph_converged),  # fmt: skip
+        "9": (
+            "## 9. Photographs: quality.compare of gram and multiscale syntheses (issue 14)",
+            section_photos,
+        ),  # fmt: skip
+        "10": (
+            "## 10. pywph run to a stop at 128 x 128, beside multiscale and gram",
+            section_pywph_converged,
+        ),  # fmt: skip
     }
 )
 

@@ -563,7 +563,7 @@ FLAG_CASES = {
     "fbf256": ("fBf 256^2 (H .7)", lambda seed: fbf((256, 512), 0.7, seed=seed)),
 }
 FLAG_KINDS = ("multiscale", "gram", "disjoint crop", "independent realisation")
-FLAG_DIR = Path(__file__).resolve().parent.parent / "runs" / "flag_rates"
+FLAG_DIR = Path(__file__).resolve().parent / "flag_rates"  # kept in git: the per-seed verdicts
 
 
 def run_flag_case(case: str, n: int = 20, kinds: tuple[str, ...] = FLAG_KINDS) -> Path:
@@ -608,18 +608,6 @@ def run_flag_case(case: str, n: int = 20, kinds: tuple[str, ...] = FLAG_KINDS) -
     return out
 
 
-# Rows of the 2026-12-03 04:27 run (load 6-21) whose TSVs were not kept (they lived in a
-# removed work tree): shown as recorded when runs/flag_rates/CASE.tsv is missing.
-FLAG_RECORDED = {
-    "mrw1d": "| 1D MRW 2^14 (H .72, lam .2) | 20 | 0 / 20 (0 %) | 12 / 20 (60 %) | 1 / 20 (5 %) "
-    "| 2 / 20 (10 %) | 95 / 42 (load 6-21) |",
-    "mrw2d": "| 2D MRW 128^2 (H .7, lam .2) | 20 | 0 / 20 (0 %) | 6 / 20 (30 %) | 0 / 20 (0 %) "
-    "| 0 / 20 (0 %) | 98 / 42 (load 6-21) |",
-    "fbf": "| fBf 128^2 (H .7) | 20 | 0 / 20 (0 %) | 0 / 20 (0 %) | 0 / 20 (0 %) | 1 / 20 (5 %) "
-    "| 100 / 40 (load 6-21) |",
-}
-
-
 def section_multiscale_quality() -> list[str]:
     """Flag rates of quality.compare per case, from the TSVs of :func:`run_flag_case`."""
     import pandas as pd
@@ -631,10 +619,11 @@ def section_multiscale_quality() -> list[str]:
         "size (multiscale: 300 L-BFGS iterations, gram: 150). Verdict = "
         "`quality.compare(sample, texture, seed=seed).different` (defaults: alpha 0.05 "
         "family-wise). Run with `python bench_synthesis.py --flags CASE` (one process per "
-        "case, resumable; rows in runs/flag_rates/CASE.tsv; `--flags CASE N KIND,...` runs "
-        "some kinds only), then `python bench_synthesis.py 8`. The 128^2 and 1D rows were run "
-        "at 04:27 under load 6-21 (their seconds are inflated); the 256^2 rows on the idle "
-        "machine, 1 torch thread per process, with 2-3 processes sharing the 2 cores.",
+        "case, resumable; rows in benchmarks/flag_rates/CASE.tsv; `--flags CASE N KIND,...` runs "
+        "some kinds only), then `python bench_synthesis.py 8`. Multiscale defaults since "
+        "2026-12-03 09:00: the sample's periodic component and the increment histogram term "
+        "(`periodic_component=True`, `increment_weight=1`). 1 torch thread per process, two "
+        "processes sharing the 2 cores.",
         "",
         "| case | seeds | "
         + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
@@ -644,8 +633,6 @@ def section_multiscale_quality() -> list[str]:
     for case, (name, _) in FLAG_CASES.items():
         path = FLAG_DIR / f"{case}.tsv"
         if not path.is_file():
-            if case in FLAG_RECORDED:
-                rows.append(FLAG_RECORDED[case])
             continue
         t = pd.read_csv(path, sep="\t").drop_duplicates(["seed", "kind"])
         cells = []

@@ -453,7 +453,7 @@ def section_multiscale_acceptance(seeds=(0, 1, 2)) -> list[str]:
         "Estimator: `log_cumulants(x)` defaults (db3 leaders, 1D scales (3, 10), 2D (2, 5)); "
         "multichannel_log_cumulants defaults for rho_mf. Defaults of the method: 300 L-BFGS "
         "iterations, every statistic group with weight 1, spectrum_weight 0.1, "
-        "marginal_weight 1.",
+        "marginal_weight 1, increment_weight 1, periodic_component True.",
     ]
     return rows
 

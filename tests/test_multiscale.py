@@ -524,3 +524,14 @@ def test_polynomial_trend_is_not_called_constant():
     with pytest.raises(ValueError, match="linear trend") as err:
         ms.log_cumulants(np.linspace(0.0, 1.0, 4096))
     assert "constant over" not in str(err.value)
+
+
+def test_corr_by_scale_is_nan_without_warning_where_undefined():
+    import warnings
+
+    from textures_nb.multiscale import _corr_by_scale
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = _corr_by_scale(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.04, 0.0, -1.0, np.nan]))
+    assert out[0] == pytest.approx(0.5) and np.isnan(out[1:]).all()

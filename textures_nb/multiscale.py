@@ -1272,7 +1272,9 @@ class JointLogCumulants:
     C11 : ndarray, shape (n_scales,)
         Per-scale covariance of the log-leaders.
     corr_by_scale : ndarray, shape (n_scales,)
-        Per-scale correlation ``C11(j) / sqrt(C20(j) C02(j))`` of the log-leaders.
+        Per-scale correlation ``C11(j) / sqrt(C20(j) C02(j))`` of the log-leaders;
+        NaN at a scale where ``C20(j) C02(j)`` is not positive (a coarse scale with
+        too few leaders for a variance estimate).
 
     Examples
     --------
@@ -1476,8 +1478,14 @@ def _joint(pair, channels, logs, mr0, j1, j2, weights, bw, n_boot, ci_level):
         rho_mf_ci=rho_ci,
         j=jj.astype(int),
         C11=C11,
-        corr_by_scale=C11 / np.sqrt(C20 * C02),
+        corr_by_scale=_corr_by_scale(C11, C20 * C02),
     )
+
+
+def _corr_by_scale(c11: np.ndarray, c20_c02: np.ndarray) -> np.ndarray:
+    """``C11 / sqrt(C20 C02)`` per scale; NaN (no warning) where the product is not positive."""
+    ok = c20_c02 > 0
+    return np.where(ok, c11 / np.sqrt(np.where(ok, c20_c02, 1.0)), np.nan)
 
 
 def multichannel_log_cumulants(

@@ -413,12 +413,12 @@ class TextureSynthesis:
         increments (first differences along every axis, pooled, no
         wrap-around, divided by the target's increment standard deviation
         per channel): those of each channel and, for multichannel data, of
-        the sum and the difference of every pair of channels (per-channel
-        histograms alone pushed a bivariate MRW's ``rho_mf`` from 0.67-0.70
-        to 0.96-1.0). It keeps the heavy tails of the finest increments of
-        an intermittent texture, which the wavelet statistics leave loose
-        (2D MRW 128^2: increment kurtosis 0.2-0.5 without it, 1.4-2.7 in the
-        samples); 0 disables it.
+        the sum and the difference of every pair of channels, ``C**2``
+        histograms in all (per-channel histograms alone pushed a bivariate
+        MRW's ``rho_mf`` from 0.67-0.70 to 0.96-1.0). It keeps the heavy
+        tails of the finest increments of an intermittent texture, which the
+        wavelet statistics leave loose (2D MRW 128^2: increment kurtosis
+        0.2-0.5 without it, 1.4-2.7 in the samples); 0 disables it.
     multiscale_weight : float, default 0
         Weight of a :class:`~textures_nb.multiscale_torch.MultiscaleLoss` term
         (wavelet log-moments, leaders, local cross-scale covariances) added to
@@ -1481,7 +1481,7 @@ def synthesize(
           the few coarsest Fourier modes, and ``quality.compare`` flagged 16 %
           of fBf 256 x 256 syntheses on their spectrum at the coarse scales
           (0 of 50 with ``p``). With ``p`` alone the 1-pixel increments of
-          2D MRW syntheses lost their heavy tails (kurtosis 0.3-0.5 against
+          2D MRW syntheses lost their heavy tails (kurtosis 0.2-0.5 against
           the samples' 1.4-2.7) and 15 of 38 were flagged on the increment
           marginal; the increment term restores them (BENCHMARKS.md, issue
           14). The synthesis then has ``p``'s standard deviation, which is

@@ -796,6 +796,10 @@ def test_increment_weight_adds_a_term_and_is_checked():
     assert on[0] > off[0]
     with pytest.raises(ValueError, match="increment_weight"):
         synthesize(x, increment_weight=-1.0, **kw)
+    with pytest.raises(TypeError, match="periodic_component"):
+        synthesize(x, periodic_component=None, **kw)
+    with pytest.raises(TypeError, match="periodic_component"):
+        synthesize(x, method="phase", periodic_component="yes", progress=False)
     assert synthesis.default_options("gram")["increment_weight"] == 0.0
 
 

@@ -936,6 +936,10 @@ def _merge_options(method: str, options: dict[str, Any], n_iter) -> dict[str, An
             f"unknown option(s) {unknown} for method {method!r}; valid options: {valid}."
         )
     opts.update(options)
+    if "periodic_component" in opts and not isinstance(opts["periodic_component"], bool | np.bool_):
+        raise TypeError(
+            f"`periodic_component` must be True or False, got {opts['periodic_component']!r}."
+        )
     if n_iter is not None:
         opts["n_iter"] = n_iter
     opts["n_iter"] = check_positive_int(opts["n_iter"], "n_iter", minimum=0)

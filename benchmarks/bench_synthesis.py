@@ -625,8 +625,7 @@ def section_multiscale_quality() -> list[str]:
         "(`periodic_component=True`, `increment_weight=1`). 1 torch thread per process, two "
         "processes sharing the 2 cores.",
         "",
-        "| case | seeds | "
-        + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
+        "| case | seeds | " + " | ".join(f"{k}: flagged (rate)" for k in FLAG_KINDS)
         + " | median synthesis s, multiscale / gram |",
         "|---|---|" + "---|" * len(FLAG_KINDS) + "---|",
     ]
@@ -763,11 +762,8 @@ def section_pywph_converged() -> list[str]:
         rows += [
             "| pywph iteration | loss evaluations | seconds | WPH loss | c1 | c2 |",
             "|---|---|---|---|---|---|",
-            *(
-                f"| {r.iteration} | {r.evaluations} | {r.seconds} | {r.loss:.4g} | {r.c1:.3f} | "
-                f"{r.c2:.3f} |"
-                for r in t.itertuples()
-            ),  # fmt: skip
+            *(f"| {r.iteration} | {r.evaluations} | {r.seconds} | {r.loss:.4g} | {r.c1:.3f} | "
+              f"{r.c2:.3f} |" for r in t.itertuples()),  # fmt: skip
             "",
             "pywph run: " + "; ".join(notes) + ". Rows: selected iterations and the last. "
             "The pywph texture has blocky, straight-edged patches (rendered at iteration 100) "
@@ -784,11 +780,8 @@ def section_pywph_converged() -> list[str]:
         rows += [
             "| method (defaults, seed 0) | iterations | seconds | c1 (gap) | c2 (gap) |",
             "|---|---|---|---|---|",
-            *(
-                f"| {r.method} | {r.iterations} | {r.seconds} | {r.c1:.3f} ({r.c1 - a[0]:+.3f}) | "
-                f"{r.c2:.3f} ({r.c2 - a[1]:+.3f}) |"
-                for r in t.itertuples()
-            ),  # fmt: skip
+            *(f"| {r.method} | {r.iterations} | {r.seconds} | {r.c1:.3f} ({r.c1 - a[0]:+.3f}) | "
+              f"{r.c2:.3f} ({r.c2 - a[1]:+.3f}) |" for r in t.itertuples()),  # fmt: skip
         ]
     return rows
 
@@ -841,14 +834,10 @@ SECTIONS.update(
         "6": ("## 6. method='multiscale': acceptance (issue 14)", section_multiscale_acceptance),
         "7": ("## 7. Speed at 256 x 256: multiscale, gram, PS, pywph", section_multiscale_speed),
         "8": ("## 8. quality.compare flag rates: multiscale vs gram", section_multiscale_quality),
-        "9": (
-            "## 9. Photographs: quality.compare of gram and multiscale syntheses (issue 14)",
-            section_photos,
-        ),  # fmt: skip
-        "10": (
-            "## 10. pywph run to a stop at 128 x 128, beside multiscale and gram",
-            section_pywph_converged,
-        ),  # fmt: skip
+        "9": ("## 9. Photographs: quality.compare of gram and multiscale syntheses (issue 14)",
+              section_photos),  # fmt: skip
+        "10": ("## 10. pywph run to a stop at 128 x 128, beside multiscale and gram",
+               section_pywph_converged),  # fmt: skip
     }
 )
 

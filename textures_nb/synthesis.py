@@ -593,8 +593,8 @@ class TextureSynthesis:
             # a channel without increments (constant) is refused by _standardise already
             self._increment_scale = inc.std(dim=1, keepdim=True).clamp_min(1e-12)
             n_inc = sum(math.prod(self.size) - math.prod(self.size) // n for n in self.size)
-            dirs = _increment_directions(inc.shape[0]).to(inc)
-            self._increment_directions = dirs.to(self.device)
+            dirs = _increment_directions(inc.shape[0]).to(inc)  # on the target's device
+            self._increment_directions = dirs
             self._target_increments = resample_sorted(
                 sorted_values(dirs @ (inc / self._increment_scale)), n_inc
             ).to(self.device)
@@ -1237,12 +1237,14 @@ class _Job:
 _Output = tuple[np.ndarray, list[float], "TextureSynthesis | None"]
 
 
-def _baseline_base(job: _Job) -> np.ndarray:
+def _sample_to_match(job: _Job) -> np.ndarray:
+    """The sample (C, *spatial) as the runners see it: its periodic component when the
+    method's ``periodic_component`` option is on (phase, iaaft, multiscale by default)."""
     return _periodic_smooth(job.x)[0] if job.opts["periodic_component"] else job.x
 
 
 def _run_phase(job: _Job) -> _Output:
-    out = _phase_surrogate(_baseline_base(job), job.size, as_generator(job.seed))
+    out = _phase_surrogate(_sample_to_match(job), job.size, as_generator(job.seed))
     if job.callback is not None:
         job.callback(1, out, float("nan"))
     return out, [], None
@@ -1251,7 +1253,7 @@ def _run_phase(job: _Job) -> _Output:
 def _run_iaaft(job: _Job) -> _Output:
     rng = as_generator(job.seed)
     out, losses = _iaaft(
-        _baseline_base(job), job.size, job.opts["n_iter"], rng, job.progress, job.callback
+        _sample_to_match(job), job.size, job.opts["n_iter"], rng, job.progress, job.callback
     )
     return out, losses, None
 
@@ -1338,7 +1340,7 @@ def _run_deep(job: _Job, method: str) -> _Output:
     else:
         model = _random_model(job)
     synthesis = TextureSynthesis(
-        _baseline_base(job),
+        _sample_to_match(job),
         model,
         loss="gram" if method == "vgg" else method,
         multiscale_weight=job.opts.get("multiscale_weight", 0.0),
